@@ -1,0 +1,79 @@
+package smtp.delivery.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import smtp.delivery.api.RecipientStatus;
+
+/**
+ * The local domains and their mailboxes: one Maildir per mailbox at
+ * {@code <root>/<domain>/<local part>/}, with the local part in lower case.
+ */
+final class Mailboxes {
+
+    /** Local parts that are safe as a directory name. */
+    private static final Pattern LOCAL_PART = Pattern.compile("[a-z0-9!#$%&'*+=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*");
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    private static final String POSTMASTER = "postmaster";
+
+    private final Path root;
+    private final Set<String> localDomains = new TreeSet<>();
+
+    Mailboxes(Path root, String[] localDomains) throws IOException {
+        this.root = Files.createDirectories(root);
+        for (String domain : localDomains) {
+            String normal = domain.trim().toLowerCase(Locale.ROOT);
+            if (!DOMAIN.matcher(normal).matches()) {
+                throw new IllegalArgumentException("local domain '" + domain + "' is not a domain name; fix localDomains of "
+                        + DeliveryService.PID);
+            }
+            this.localDomains.add(normal);
+        }
+    }
+
+    Set<String> localDomains() {
+        return localDomains;
+    }
+
+    /** Creates the Maildir of a configured mailbox address. */
+    void create(String address) throws IOException {
+        if (status(address) == RecipientStatus.REMOTE || !Addresses.isValid(address)) {
+            throw new IllegalArgumentException("mailbox '" + address + "' is not an address in a local domain "
+                    + localDomains + "; fix mailboxes of " + DeliveryService.PID);
+        }
+        Path mailbox = pathOf(address);
+        if (mailbox == null) {
+            throw new IllegalArgumentException("mailbox '" + address + "' has a local part that cannot name a Maildir");
+        }
+        Maildir.create(mailbox);
+    }
+
+    RecipientStatus status(String address) {
+        if (!Addresses.isValid(address)) {
+            return RecipientStatus.UNKNOWN;
+        }
+        if (!localDomains.contains(Addresses.domain(address))) {
+            return RecipientStatus.REMOTE;
+        }
+        Path mailbox = pathOf(address);
+        if (mailbox == null) {
+            return RecipientStatus.UNKNOWN;
+        }
+        return Files.isDirectory(mailbox) || mailbox.getFileName().toString().equals(POSTMASTER)
+                ? RecipientStatus.LOCAL : RecipientStatus.UNKNOWN;
+    }
+
+    /** @return the Maildir of a local address, or null if its local part cannot name one */
+    Path pathOf(String address) {
+        String local = Addresses.localPart(address).toLowerCase(Locale.ROOT);
+        if (!LOCAL_PART.matcher(local).matches()) {
+            return null;
+        }
+        return root.resolve(Addresses.domain(address)).resolve(local);
+    }
+}

@@ -1,0 +1,83 @@
+package smtp.events.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+import smtp.server.api.MessageDTO;
+import smtp.server.api.ScanResultDTO;
+import smtp.server.api.SessionDTO;
+import smtp.server.api.SessionListener;
+import smtp.server.api.SmtpEvents;
+
+/**
+ * A {@link SessionListener} that posts each call as an OSGi event on the topics
+ * of {@link SmtpEvents}. Events are posted asynchronously; EventAdmin keeps the
+ * order of the events of one session, since they are posted from its thread.
+ */
+@Component
+public final class EventPublisher implements SessionListener {
+
+    private final EventAdmin eventAdmin;
+
+    @Activate
+    public EventPublisher(@Reference EventAdmin eventAdmin) {
+        this.eventAdmin = eventAdmin;
+    }
+
+    @Override
+    public void connected(SessionDTO session) {
+        eventAdmin.postEvent(new Event(SmtpEvents.CLIENT_CONNECT, sessionProperties(session)));
+    }
+
+    @Override
+    public void disconnected(SessionDTO session) {
+        eventAdmin.postEvent(new Event(SmtpEvents.CLIENT_DISCONNECT, sessionProperties(session)));
+    }
+
+    @Override
+    public void messageReceived(SessionDTO session, MessageDTO message) {
+        Map<String, Object> properties = sessionProperties(session);
+        properties.put(SmtpEvents.QUEUE_ID, message.queueId);
+        properties.put(SmtpEvents.SENDER, message.sender);
+        properties.put(SmtpEvents.RECIPIENTS, message.recipients.toArray(new String[0]));
+        properties.put(SmtpEvents.SIZE, message.size);
+        eventAdmin.postEvent(new Event(SmtpEvents.MESSAGE_RECEIVED, properties));
+    }
+
+    @Override
+    public void messageScanned(SessionDTO session, ScanResultDTO result) {
+        Map<String, Object> properties = sessionProperties(session);
+        properties.put(SmtpEvents.QUEUE_ID, result.queueId);
+        properties.put(SmtpEvents.SCANNER, result.scanner);
+        properties.put(SmtpEvents.VERDICT, result.verdict);
+        putIfPresent(properties, SmtpEvents.THREAT, result.threat);
+        properties.put(SmtpEvents.DURATION, result.durationMillis);
+        eventAdmin.postEvent(new Event(SmtpEvents.AV_SCAN_RESULT, properties));
+    }
+
+    static Map<String, Object> sessionProperties(SessionDTO session) {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put(SmtpEvents.TIMESTAMP, System.currentTimeMillis());
+        properties.put(SmtpEvents.SESSION_ID, session.id);
+        properties.put(SmtpEvents.CLIENT_ADDRESS, session.clientAddress);
+        properties.put(SmtpEvents.CLIENT_PORT, session.clientPort);
+        properties.put(SmtpEvents.LOCAL_ADDRESS, session.localAddress);
+        properties.put(SmtpEvents.LOCAL_PORT, session.localPort);
+        properties.put(SmtpEvents.TLS, session.tls);
+        putIfPresent(properties, SmtpEvents.HELO, session.heloName);
+        putIfPresent(properties, SmtpEvents.USER, session.authenticatedUser);
+        return properties;
+    }
+
+    private static void putIfPresent(Map<String, Object> properties, String key, Object value) {
+        if (value != null) {
+            properties.put(key, value);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package smtp.server.api;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.osgi.dto.DTO;
+
+/** An SMTP session as {@link SessionListener}s see it. */
+@ProviderType
+public class SessionDTO extends DTO {
+
+    /** Identifier of the session, unique while the listener runs. */
+    public String id;
+
+    /** Textual IP address of the client. */
+    public String clientAddress;
+
+    /** TCP port of the client. */
+    public int clientPort;
+
+    /** Textual local IP address the client connected to. */
+    public String localAddress;
+
+    /** Local TCP port the client connected to. */
+    public int localPort;
+
+    /** The name the client gave in HELO or EHLO, or {@code null} if none yet. */
+    public String heloName;
+
+    /** Whether the session is protected by TLS. */
+    public boolean tls;
+
+    /** The user the client authenticated as, or {@code null}. */
+    public String authenticatedUser;
+
+    /** When the client connected, in milliseconds since the epoch. */
+    public long startedAt;
+}

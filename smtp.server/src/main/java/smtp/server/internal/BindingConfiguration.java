@@ -1,0 +1,31 @@
+package smtp.server.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+@ObjectClassDefinition(
+        id = Binding.FACTORY_PID,
+        name = "SMTP server binding",
+        description = "Where the SMTP server listens. Give one of address, interface name or usage; with none, "
+                + "the binding covers every Internal interface.")
+@interface BindingConfiguration {
+
+    @AttributeDefinition(name = "Address", required = false,
+            description = "An IP address to listen on, for example 127.0.0.1 or ::1.")
+    String address() default "";
+
+    @AttributeDefinition(name = "Interface name", required = false,
+            description = "A network interface (for example eth0): every address it has.")
+    String interfaceName() default "";
+
+    @AttributeDefinition(name = "Usage", required = false,
+            description = "Every address of every interface of this usage. External means Internet-facing: "
+                    + "binding it lets remote clients on the Internet send mail to this server.",
+            options = {@Option(label = "(not used)", value = ""), @Option(label = "Internal", value = "internal"),
+                    @Option(label = "External", value = "external")})
+    String usage() default "";
+
+    @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "TCP port.")
+    int port() default 25;
+}

@@ -1,0 +1,33 @@
+package smtp.server.internal;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/** The Received: trace header (RFC 5321 4.4) the listener puts on top of each message. */
+final class ReceivedHeader {
+
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
+
+    private ReceivedHeader() {}
+
+    static byte[] of(String helo, InetAddress client, String hostName, String softwareName, boolean extended,
+            boolean tls, String queueId, List<String> recipients, ZonedDateTime when) {
+        String literal = client instanceof Inet6Address ? "IPv6:" + client.getHostAddress() : client.getHostAddress();
+        String protocol = (extended ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+        StringBuilder header = new StringBuilder(200)
+                .append("Received: from ").append(helo == null ? "unknown" : helo)
+                .append(" ([").append(literal).append("])\r\n")
+                .append("\tby ").append(hostName).append(" (").append(softwareName).append(") with ").append(protocol)
+                .append(" id ").append(queueId);
+        if (recipients.size() == 1) {
+            header.append("\r\n\tfor <").append(recipients.get(0)).append('>');
+        }
+        header.append(";\r\n\t").append(DATE.format(when)).append("\r\n");
+        return header.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,46 @@
+package smtp.server.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(
+        id = SmtpListener.PID,
+        name = "SMTP server",
+        description = "The SMTP listener. Bindings are configured separately (SMTP server binding); with none, "
+                + "the server listens on every address of every Internal interface.")
+@interface ServerConfiguration {
+
+    @AttributeDefinition(name = "Enabled",
+            description = "Whether the server listens at all. Delivery keeps running when it is off.")
+    boolean enabled() default true;
+
+    @AttributeDefinition(name = "Host name",
+            description = "Name in the greeting, the EHLO answer and Received headers; empty means this machine's name.")
+    String hostName() default "";
+
+    @AttributeDefinition(name = "Port", min = "1", max = "65535",
+            description = "Port of the implicit binding, used when no SMTP server binding is configured.")
+    int port() default 25;
+
+    @AttributeDefinition(name = "Interface usage",
+            description = "Rules that mark interfaces Internal or External, first match wins: <interface name | IP address "
+                    + "| CIDR network>=<internal | external>, for example eth1=external or 192.0.2.0/24=external. Unmatched "
+                    + "addresses: loopback, RFC 1918, RFC 4193 and link-local are Internal, the rest External.")
+    String[] interfaceUsage() default {};
+
+    @AttributeDefinition(name = "Maximum message size", min = "1024",
+            description = "Largest message accepted, in bytes (advertised as SIZE). Larger ones are refused with 552.")
+    int maxMessageSize() default 26214400;
+
+    @AttributeDefinition(name = "Maximum recipients", min = "1",
+            description = "Recipients accepted per message; more are refused with 452.")
+    int maxRecipients() default 100;
+
+    @AttributeDefinition(name = "Maximum connections", min = "1",
+            description = "Simultaneous connections per binding; more are told 421 and closed.")
+    int maxConnections() default 1000;
+
+    @AttributeDefinition(name = "Idle timeout", min = "1",
+            description = "Seconds a client may stay silent before it is told 421 and disconnected.")
+    int idleTimeout() default 300;
+}

@@ -1,0 +1,41 @@
+package smtp.server.internal;
+
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import smtp.delivery.api.MailDelivery;
+
+/** What every session of the listener shares: settings, the delivery service and the session registry. */
+final class ServerContext {
+
+    final String hostName;
+    final String softwareName;
+    final int maxMessageSize;
+    final int maxRecipients;
+    final Sessions sessions;
+    private final Supplier<MailDelivery> delivery;
+    private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
+
+    ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
+            Supplier<MailDelivery> delivery) {
+        this.hostName = hostName;
+        this.softwareName = softwareName;
+        this.maxMessageSize = maxMessageSize;
+        this.maxRecipients = maxRecipients;
+        this.sessions = sessions;
+        this.delivery = delivery;
+    }
+
+    /** @return the delivery service, or null while there is none */
+    MailDelivery delivery() {
+        return delivery.get();
+    }
+
+    /** @return a new queue id: milliseconds and a counter in base 36, upper case */
+    String nextQueueId() {
+        return (Long.toString(System.currentTimeMillis(), 36) + "Q" + Long.toString(counter.incrementAndGet(), 36))
+                .toUpperCase(Locale.ROOT);
+    }
+}

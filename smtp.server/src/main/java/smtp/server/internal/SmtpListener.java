@@ -1,0 +1,202 @@
+package smtp.server.internal;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Version;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.Session;
+
+import smtp.delivery.api.MailDelivery;
+import smtp.server.api.SessionListener;
+
+/**
+ * The SMTP listener ({@value #PID}). It keeps one SubEthaSMTP server per local
+ * address and port that the bindings cover, starting and stopping them as
+ * bindings come and go. With no binding configured it covers every Internal
+ * address on the configured port. A port that cannot be bound is logged with
+ * the fix and skipped; the other endpoints still serve.
+ */
+@Component(configurationPid = SmtpListener.PID, immediate = true, service = {})
+@Designate(ocd = ServerConfiguration.class)
+public final class SmtpListener {
+
+    static final String PID = "smtp.server";
+    static final String PRODUCT = "SMTP Suite";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
+
+    private final ServerConfiguration config;
+    private final InterfaceUsage usages;
+    private final ServerContext context;
+    private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
+    private final Map<InetSocketAddress, SMTPServer> running = new LinkedHashMap<>();
+    private boolean active;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MailDelivery delivery;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+
+    @Activate
+    public SmtpListener(ServerConfiguration config, BundleContext bundleContext) throws UnknownHostException {
+        try {
+            Binding.checkPort(config.port(), PID);
+            this.usages = new InterfaceUsage(config.interfaceUsage());
+        } catch (IllegalArgumentException e) {
+            LOG.error("SMTP server not started: {}. Fix the {} configuration.", e.getMessage(), PID);
+            throw e;
+        }
+        this.config = config;
+        Version version = bundleContext.getBundle().getVersion();
+        String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        this.context = new ServerContext(hostName,
+                PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
+                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery);
+    }
+
+    /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
+    @Activate
+    synchronized void start() {
+        active = true;
+        reconcile();
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        running.values().forEach(SMTPServer::stop);
+        running.clear();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void addBinding(Binding binding) {
+        bindings.add(binding);
+        reconcile();
+    }
+
+    synchronized void removeBinding(Binding binding) {
+        bindings.remove(binding);
+        reconcile();
+    }
+
+    /** Brings the running servers in line with the bindings: stops what is no longer wanted, then starts what is new. */
+    private void reconcile() {
+        if (!active) {
+            return;
+        }
+        Map<InetSocketAddress, Usage> wanted = config.enabled() ? wantedEndpoints() : Map.of();
+        running.entrySet().removeIf(endpoint -> {
+            if (wanted.containsKey(endpoint.getKey())) {
+                return false;
+            }
+            endpoint.getValue().stop();
+            return true;
+        });
+        wanted.forEach((endpoint, usage) -> {
+            if (!running.containsKey(endpoint)) {
+                SMTPServer server = start(endpoint, usage);
+                if (server != null) {
+                    running.put(endpoint, server);
+                }
+            }
+        });
+        if (!config.enabled()) {
+            LOG.info("SMTP server is disabled ({} enabled=false): not listening", PID);
+        }
+    }
+
+    private Map<InetSocketAddress, Usage> wantedEndpoints() {
+        Map<InetSocketAddress, Usage> wanted = new LinkedHashMap<>();
+        Set<Binding> current = bindings.isEmpty() ? Set.of(new Binding(Usage.INTERNAL, config.port())) : Set.copyOf(bindings);
+        for (Binding binding : current) {
+            try {
+                List<InetAddress> addresses = binding.addresses(usages);
+                if (addresses.isEmpty()) {
+                    LOG.warn("SMTP binding {} covers no local address now", binding);
+                }
+                Map<InetAddress, String> local = InterfaceUsage.localAddresses();
+                for (InetAddress address : addresses) {
+                    String nic = local.get(address);
+                    Usage usage = nic == null ? InterfaceUsage.defaultUsage(address) : usages.usageOf(nic, address);
+                    wanted.put(new InetSocketAddress(address, binding.port()), usage);
+                }
+            } catch (SocketException | UnknownHostException e) {
+                LOG.error("SMTP binding {}: cannot list its addresses: {}", binding, e.getMessage());
+            }
+        }
+        return wanted;
+    }
+
+    private SMTPServer start(InetSocketAddress endpoint, Usage usage) {
+        SMTPServer server = SMTPServer.port(endpoint.getPort())
+                .bindAddress(endpoint.getAddress())
+                .hostName(context.hostName)
+                .softwareName(context.softwareName)
+                .maxConnections(config.maxConnections())
+                .connectionTimeout(config.idleTimeout(), TimeUnit.SECONDS)
+                .maxRecipients(config.maxRecipients())
+                .maxMessageSize(config.maxMessageSize())
+                .insertReceivedHeaders(false)
+                .sessionHandler(context.sessions)
+                .messageHandlerFactory(messageContext -> new Transaction(context, (Session) messageContext, usage))
+                .serverThreadName("smtp-listener " + describe(endpoint))
+                .build();
+        SessionCommands.install(server.getCommandHandler(), context);
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            logBindFailure(endpoint, e.getCause() instanceof IOException io ? io : null, e);
+            return null;
+        }
+        LOG.info("SMTP server listening on {} ({} interface)", describe(endpoint), usage);
+        return server;
+    }
+
+    private static void logBindFailure(InetSocketAddress endpoint, IOException cause, RuntimeException e) {
+        String where = describe(endpoint);
+        String reason = cause == null ? String.valueOf(e.getMessage()) : String.valueOf(cause.getMessage());
+        if (cause instanceof BindException && reason.contains("ermission")) {
+            LOG.error("Cannot listen on {}: {}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
+                    + "(setcap cap_net_bind_service=+ep on the java binary); or configure a port of 1024 or more "
+                    + "({} port or {} port).", where, reason, PID, Binding.FACTORY_PID);
+        } else if (cause instanceof BindException) {
+            LOG.error("Cannot listen on {}: {}. Another process holds the port, or the address is not on this machine: "
+                    + "stop that process or configure another port or address ({} / {}).",
+                    where, reason, PID, Binding.FACTORY_PID);
+        } else {
+            LOG.error("Cannot listen on {}: {}", where, reason, e);
+        }
+    }
+
+    static String describe(InetSocketAddress endpoint) {
+        String host = endpoint.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + endpoint.getPort();
+    }
+}

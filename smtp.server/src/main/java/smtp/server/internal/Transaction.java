@@ -1,0 +1,115 @@
+package smtp.server.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.server.Session;
+
+import smtp.delivery.api.DeliveryException;
+import smtp.delivery.api.Envelope;
+import smtp.delivery.api.MailDelivery;
+import smtp.delivery.api.RecipientStatus;
+import smtp.server.api.MessageDTO;
+
+/**
+ * One mail transaction (MAIL, RCPT..., DATA): applies the recipient policy and
+ * hands the message to {@link MailDelivery}. The 250 that ends DATA is sent only
+ * after {@code deliver} returned.
+ */
+final class Transaction implements MessageHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Transaction.class);
+
+    private final ServerContext context;
+    private final Session session;
+    private final Usage usage;
+    private final List<String> recipients = new ArrayList<>();
+    private String reversePath = "";
+
+    Transaction(ServerContext context, Session session, Usage usage) {
+        this.context = context;
+        this.session = session;
+        this.usage = usage;
+    }
+
+    @Override
+    public void from(String from) {
+        this.reversePath = from;
+    }
+
+    @Override
+    public void recipient(String recipient) throws RejectException {
+        MailDelivery delivery = context.delivery();
+        if (delivery == null) {
+            throw new RejectException(451, "4.3.0 <" + recipient + ">: mail delivery is unavailable, try again later");
+        }
+        RecipientStatus status = delivery.checkRecipient(recipient);
+        if (status == RecipientStatus.UNKNOWN) {
+            throw new RejectException(550, "5.1.1 <" + recipient + ">: recipient address rejected: user unknown");
+        }
+        if (status == RecipientStatus.REMOTE && usage != Usage.INTERNAL) {
+            throw new RejectException(550, "5.7.1 <" + recipient + ">: relay access denied");
+        }
+        recipients.add(recipient);
+    }
+
+    @Override
+    public String data(InputStream data) throws RejectException, IOException {
+        MailDelivery delivery = context.delivery();
+        if (delivery == null) {
+            throw drained(data, 451, "4.3.0 Mail delivery is unavailable, try again later");
+        }
+        Sessions.State state = context.sessions.state(session);
+        Envelope envelope = new Envelope();
+        envelope.queueId = context.nextQueueId();
+        envelope.reversePath = reversePath;
+        envelope.recipients = new ArrayList<>(recipients);
+        envelope.clientAddress = session.getRemoteAddress().getAddress().getHostAddress();
+        envelope.heloName = session.getHelo().orElse(null);
+        envelope.tls = session.isTLSStarted();
+        envelope.receivedAt = System.currentTimeMillis();
+        byte[] received = ReceivedHeader.of(envelope.heloName, session.getRemoteAddress().getAddress(), context.hostName,
+                context.softwareName, state != null && state.extended, envelope.tls, envelope.queueId, recipients,
+                ZonedDateTime.now());
+        SizeLimit content = new SizeLimit(data, context.maxMessageSize);
+        String queueId;
+        try {
+            queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(received), content));
+        } catch (SizeLimit.ExceededException e) {
+            throw drained(data, 552, "5.3.4 Message size exceeds fixed maximum message size of " + context.maxMessageSize
+                    + " bytes");
+        } catch (DeliveryException e) {
+            LOG.warn("Message from <{}> not accepted: {}", reversePath, e.getMessage());
+            throw e.isPermanent()
+                    ? drained(data, 554, "5.3.0 " + e.getMessage())
+                    : drained(data, 451, "4.3.0 " + e.getMessage());
+        }
+        MessageDTO message = new MessageDTO();
+        message.queueId = queueId;
+        message.sender = reversePath;
+        message.recipients = new ArrayList<>(recipients);
+        message.size = content.count();
+        message.receivedAt = System.currentTimeMillis();
+        context.sessions.messageReceived(session, message);
+        return "2.0.0 Ok: queued as " + queueId;
+    }
+
+    /** Reads the rest of the message, so that none of it is taken for commands, and builds the refusal. */
+    private static RejectException drained(InputStream data, int code, String text) throws IOException {
+        data.transferTo(OutputStream.nullOutputStream());
+        return new RejectException(code, text);
+    }
+
+    @Override
+    public void done() {}
+}

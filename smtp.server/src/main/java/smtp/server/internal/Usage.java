@@ -1,0 +1,22 @@
+package smtp.server.internal;
+
+import java.util.Locale;
+
+/** Whether an interface faces the local networks or the Internet. */
+enum Usage {
+    INTERNAL, EXTERNAL;
+
+    /** @throws IllegalArgumentException naming the accepted words */
+    static Usage parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("usage '" + text + "' is neither internal nor external");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
