@@ -37,6 +37,7 @@ import smtp.delivery.api.RecipientStatus;
  */
 @Component(
         configurationPid = DeliveryService.PID,
+        immediate = true, // its worker delivers the spool whether or not anyone uses the service
         property = {"osgi.command.scope=delivery", "osgi.command.function=queue"})
 @Designate(ocd = DeliveryConfiguration.class)
 public final class DeliveryService implements MailDelivery {

@@ -15,7 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.Version;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -35,13 +39,15 @@ import smtp.server.api.SessionListener;
 /**
  * The SMTP listener ({@value #PID}). It keeps one SubEthaSMTP server per local
  * address and port that the bindings cover, starting and stopping them as
- * bindings come and go. With no binding configured it covers every Internal
- * address on the configured port. A port that cannot be bound is logged with
+ * bindings come and go. With no binding configured (no {@value Binding#FACTORY_PID}
+ * configuration at all, valid or not) it covers every Internal address on the
+ * configured port. It listens to configuration events to notice bindings that
+ * are created but fail their checks. A port that cannot be bound is logged with
  * the fix and skipped; the other endpoints still serve.
  */
-@Component(configurationPid = SmtpListener.PID, immediate = true, service = {})
+@Component(configurationPid = SmtpListener.PID, immediate = true, service = ConfigurationListener.class)
 @Designate(ocd = ServerConfiguration.class)
-public final class SmtpListener {
+public final class SmtpListener implements ConfigurationListener {
 
     static final String PID = "smtp.server";
     static final String PRODUCT = "SMTP Suite";
@@ -49,6 +55,7 @@ public final class SmtpListener {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
 
     private final ServerConfiguration config;
+    private final ConfigurationAdmin configurationAdmin;
     private final InterfaceUsage usages;
     private final ServerContext context;
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
@@ -64,7 +71,8 @@ public final class SmtpListener {
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
 
     @Activate
-    public SmtpListener(ServerConfiguration config, BundleContext bundleContext) throws UnknownHostException {
+    public SmtpListener(ServerConfiguration config, BundleContext bundleContext,
+            @Reference ConfigurationAdmin configurationAdmin) throws UnknownHostException {
         try {
             Binding.checkPort(config.port(), PID);
             this.usages = new InterfaceUsage(config.interfaceUsage());
@@ -73,6 +81,7 @@ public final class SmtpListener {
             throw e;
         }
         this.config = config;
+        this.configurationAdmin = configurationAdmin;
         Version version = bundleContext.getBundle().getVersion();
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.context = new ServerContext(hostName,
@@ -106,6 +115,15 @@ public final class SmtpListener {
         reconcile();
     }
 
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        if (Binding.FACTORY_PID.equals(event.getFactoryPid())) {
+            synchronized (this) {
+                reconcile();
+            }
+        }
+    }
+
     /** Brings the running servers in line with the bindings: stops what is no longer wanted, then starts what is new. */
     private void reconcile() {
         if (!active) {
@@ -134,7 +152,8 @@ public final class SmtpListener {
 
     private Map<InetSocketAddress, Usage> wantedEndpoints() {
         Map<InetSocketAddress, Usage> wanted = new LinkedHashMap<>();
-        Set<Binding> current = bindings.isEmpty() ? Set.of(new Binding(Usage.INTERNAL, config.port())) : Set.copyOf(bindings);
+        Set<Binding> current = bindings.isEmpty() && !bindingsConfigured()
+                ? Set.of(new Binding(Usage.INTERNAL, config.port())) : Set.copyOf(bindings);
         for (Binding binding : current) {
             try {
                 List<InetAddress> addresses = binding.addresses(usages);
@@ -152,6 +171,17 @@ public final class SmtpListener {
             }
         }
         return wanted;
+    }
+
+    /** @return true if any binding is configured, even one that failed its checks */
+    private boolean bindingsConfigured() {
+        try {
+            return configurationAdmin.listConfigurations(
+                    "(" + ConfigurationAdmin.SERVICE_FACTORYPID + "=" + Binding.FACTORY_PID + ")") != null;
+        } catch (IOException | InvalidSyntaxException e) {
+            LOG.error("Cannot list the {} configurations; no implicit binding", Binding.FACTORY_PID, e);
+            return true;
+        }
     }
 
     private SMTPServer start(InetSocketAddress endpoint, Usage usage) {

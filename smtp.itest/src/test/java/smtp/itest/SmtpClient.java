@@ -1,0 +1,152 @@
+package smtp.itest;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plain SMTP client over a socket, written for the tests so that every byte
+ * on the wire is under their control: commands, pipelining, dot-stuffing.
+ */
+final class SmtpClient implements Closeable {
+
+    /** One reply: its code and its lines without the code. */
+    static final class Reply {
+        final int code;
+        final List<String> lines;
+
+        Reply(int code, List<String> lines) {
+            this.code = code;
+            this.lines = lines;
+        }
+
+        String text() {
+            return String.join("\n", lines);
+        }
+
+        @Override
+        public String toString() {
+            return code + " " + text();
+        }
+    }
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    final Reply greeting;
+
+    SmtpClient(String host, int port) throws IOException {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 5000);
+        socket.setSoTimeout(15000);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+        greeting = read();
+    }
+
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
+    Reply command(String line) throws IOException {
+        write(line + "\r\n");
+        return read();
+    }
+
+    void write(String text) throws IOException {
+        write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Reads one reply, all of its lines. */
+    Reply read() throws IOException {
+        List<String> lines = new ArrayList<>();
+        while (true) {
+            String line = readLine();
+            if (line == null) {
+                throw new IOException("connection closed by the server; read so far: " + lines);
+            }
+            if (line.length() < 3) {
+                throw new IOException("not a reply line: " + line);
+            }
+            lines.add(line.length() > 4 ? line.substring(4) : "");
+            if (line.length() == 3 || line.charAt(3) == ' ') {
+                return new Reply(Integer.parseInt(line.substring(0, 3)), lines);
+            }
+        }
+    }
+
+    /** @return true if the server closed the connection (end of stream) */
+    boolean closedByServer() throws IOException {
+        return in.read() < 0;
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0; ) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, end, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+            if (line.size() > 10000) {
+                throw new IOException("reply line too long");
+            }
+        }
+        return null;
+    }
+
+    /** Dot-stuffs a message (RFC 5321 4.5.2) and appends the terminating line. */
+    static byte[] dataOf(byte[] message) {
+        ByteArrayOutputStream data = new ByteArrayOutputStream(message.length + 16);
+        boolean lineStart = true;
+        for (byte b : message) {
+            if (lineStart && b == '.') {
+                data.write('.');
+            }
+            data.write(b);
+            lineStart = b == '\n';
+        }
+        if (!lineStart) {
+            data.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        data.writeBytes(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        return data.toByteArray();
+    }
+
+    /** Sends one message in one transaction and returns the reply to its end of data. */
+    Reply send(String from, List<String> to, byte[] message) throws IOException {
+        expect(command("MAIL FROM:<" + from + ">"), 250);
+        for (String recipient : to) {
+            expect(command("RCPT TO:<" + recipient + ">"), 250);
+        }
+        expect(command("DATA"), 354);
+        write(dataOf(message));
+        return read();
+    }
+
+    static Reply expect(Reply reply, int code) throws IOException {
+        if (reply.code != code) {
+            throw new IOException("expected " + code + " but got " + reply);
+        }
+        return reply;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,267 @@
+package smtp.itest;
+
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
+
+import org.junit.Before;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+import smtp.delivery.api.MailDelivery;
+
+/**
+ * What every integration test shares: the framework content (the suite's built
+ * bundles, installed but not started, and the compendium services), and helpers
+ * to configure, start and observe the suite.
+ */
+public abstract class SuiteSupport {
+
+    /** The suite's bundles, in start order. */
+    static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.events", "smtp.server"};
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    @Inject
+    protected BundleContext context;
+
+    @Inject
+    protected ConfigurationAdmin configurationAdmin;
+
+    protected Path work;
+    protected Path spool;
+    protected Path mail;
+
+    @Configuration
+    public Option[] configuration() {
+        List<Option> options = new ArrayList<>(List.of(
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"),
+                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
+                mavenBundle("com.github.davidmoten", "guava-mini").versionAsInProject(),
+                mavenBundle("jakarta.activation", "jakarta.activation-api").versionAsInProject(),
+                mavenBundle("jakarta.mail", "jakarta.mail-api").versionAsInProject(),
+                junitBundles()));
+        for (String bsn : SUITE) {
+            options.add(bundle(suiteBundleLocation(bsn)).noStart());
+        }
+        return options.toArray(new Option[0]);
+    }
+
+    static String suiteBundleLocation(String bsn) {
+        String path = System.getProperty("bundle." + bsn);
+        if (path == null) {
+            throw new IllegalStateException("system property bundle." + bsn + " is not set (run the tests with Maven)");
+        }
+        return new File(path).toURI().toString();
+    }
+
+    @Before
+    public void createWorkDirectories() throws IOException {
+        work = Files.createDirectories(Paths.get(System.getProperty("itest.work", "target/work"),
+                getClass().getSimpleName() + "-" + UUID.randomUUID()));
+        spool = work.resolve("spool");
+        mail = work.resolve("mail");
+    }
+
+    // ---- configuration
+
+    /** Configures the delivery service with this test's directories, local domain example.org and the given mailboxes. */
+    protected void configureDelivery(String... mailboxes) throws IOException {
+        configure("smtp.delivery", "spoolDirectory", spool.toString(), "mailboxRoot", mail.toString(),
+                "localDomains", new String[] {"example.org"}, "mailboxes", mailboxes, "hostName", "itest");
+    }
+
+    /** Updates a singleton configuration; keys and values alternate. */
+    protected void configure(String pid, Object... keysAndValues) throws IOException {
+        configurationAdmin.getConfiguration(pid, "?").update(dictionary(keysAndValues));
+    }
+
+    /** Creates a factory configuration and returns its PID. */
+    protected String createFactoryConfiguration(String factoryPid, Object... keysAndValues) throws IOException {
+        org.osgi.service.cm.Configuration config = configurationAdmin.createFactoryConfiguration(factoryPid, "?");
+        config.update(dictionary(keysAndValues));
+        return config.getPid();
+    }
+
+    protected void deleteConfiguration(String pid) throws IOException {
+        configurationAdmin.getConfiguration(pid, "?").delete();
+    }
+
+    private static Dictionary<String, Object> dictionary(Object... keysAndValues) {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return properties;
+    }
+
+    /** Configures a binding on 127.0.0.1 at a free port, and returns the port. */
+    protected int bindLoopback() throws IOException {
+        int port = freePort();
+        createFactoryConfiguration("smtp.server.binding", "address", "127.0.0.1", "port", port);
+        return port;
+    }
+
+    // ---- bundles and services
+
+    protected void startSuite() throws BundleException {
+        for (String bsn : SUITE) {
+            installedBundle(bsn).start();
+        }
+    }
+
+    protected Bundle installedBundle(String bsn) {
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getSymbolicName().equals(bsn)) {
+                return bundle;
+            }
+        }
+        return null;
+    }
+
+    /** Installs a suite bundle again from its built jar. */
+    protected Bundle reinstall(String bsn) throws BundleException {
+        return context.installBundle(suiteBundleLocation(bsn));
+    }
+
+    protected MailDelivery awaitDelivery() throws Exception {
+        return await("the MailDelivery service", () -> {
+            ServiceReference<MailDelivery> ref = context.getServiceReference(MailDelivery.class);
+            return ref == null ? null : context.getService(ref);
+        });
+    }
+
+    /** The configurations of a component of the suite, as DS reports them. */
+    protected List<ComponentConfigurationDTO> componentConfigurations(String bsn, String componentName) {
+        ServiceReference<ServiceComponentRuntime> ref = context.getServiceReference(ServiceComponentRuntime.class);
+        ServiceComponentRuntime scr = context.getService(ref);
+        try {
+            ComponentDescriptionDTO description = scr.getComponentDescriptionDTO(installedBundle(bsn), componentName);
+            assertNotNull("component " + componentName + " in " + bsn, description);
+            return new ArrayList<>(scr.getComponentConfigurationDTOs(description));
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /** Waits until DS reports the component active with a configuration property of the given value. */
+    protected void awaitActiveWith(String bsn, String componentName, String key, Object value) throws Exception {
+        await(componentName + " active with " + key + "=" + value, () -> {
+            for (ComponentConfigurationDTO dto : componentConfigurations(bsn, componentName)) {
+                Object actual = dto.properties.get(key);
+                boolean same = actual instanceof Object[] array && value instanceof Object[] wanted
+                        ? java.util.Arrays.equals(array, wanted) : value.equals(actual);
+                if (dto.state == ComponentConfigurationDTO.ACTIVE && same) {
+                    return true;
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---- network
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static boolean accepts(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    protected static void awaitListening(String host, int port) throws Exception {
+        await("a listener on " + host + " port " + port, () -> accepts(host, port) ? Boolean.TRUE : null);
+    }
+
+    protected static void awaitClosed(String host, int port) throws Exception {
+        await("port " + port + " on " + host + " to close", () -> accepts(host, port) ? null : Boolean.TRUE);
+    }
+
+    // ---- mailboxes and spool
+
+    protected Path mailbox(String address) {
+        int at = address.indexOf('@');
+        return mail.resolve(address.substring(at + 1)).resolve(address.substring(0, at)).resolve("new");
+    }
+
+    /** Waits for the given number of messages in a mailbox's new/ folder and returns them, oldest name first. */
+    protected List<Path> awaitMessages(String address, int count) throws Exception {
+        Path folder = mailbox(address);
+        return await(count + " message(s) for " + address, () -> {
+            List<Path> files = files(folder);
+            return files.size() >= count ? files : null;
+        });
+    }
+
+    static List<Path> files(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(folder)) {
+            return list.sorted().collect(Collectors.toList());
+        }
+    }
+
+    protected List<Path> spoolFiles() throws IOException {
+        return files(spool.resolve("queue"));
+    }
+
+    /** Polls until the supplier returns non-null, at most {@link #TIMEOUT}. */
+    protected static <T> T await(String what, Callable<T> check) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            T value = check.call();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
