@@ -1,5 +1,6 @@
 package smtp.itest;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
@@ -93,7 +94,10 @@ public abstract class SuiteSupport {
     }
 
     @Before
-    public void createWorkDirectories() throws IOException {
+    public void setUp() throws IOException {
+        String framework = System.getProperty("itest.framework", "felix");
+        assertEquals("the framework this run is meant for", framework.equals("equinox") ? "org.eclipse.osgi" : "org.apache.felix.framework",
+                context.getBundle(0).getSymbolicName());
         work = Files.createDirectories(Paths.get(System.getProperty("itest.work", "target/work"),
                 getClass().getSimpleName() + "-" + UUID.randomUUID()));
         spool = work.resolve("spool");

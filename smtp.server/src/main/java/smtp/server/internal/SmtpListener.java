@@ -166,8 +166,8 @@ public final class SmtpListener implements ConfigurationListener {
                     Usage usage = nic == null ? InterfaceUsage.defaultUsage(address) : usages.usageOf(nic, address);
                     wanted.put(new InetSocketAddress(address, binding.port()), usage);
                 }
-            } catch (SocketException | UnknownHostException e) {
-                LOG.error("SMTP binding {}: cannot list its addresses: {}", binding, e.getMessage());
+            } catch (SocketException | UnknownHostException | RuntimeException e) {
+                LOG.error("SMTP binding {} not started: cannot list its addresses: {}", binding, e.toString());
             }
         }
         return wanted;
