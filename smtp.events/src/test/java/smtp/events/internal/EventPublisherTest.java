@@ -1,0 +1,73 @@
+package smtp.events.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.Test;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+import smtp.server.api.ScanResultDTO;
+import smtp.server.api.SessionDTO;
+import smtp.server.api.SmtpEvents;
+
+public class EventPublisherTest {
+
+    /** Records what would be posted; the integration tests use the real EventAdmin. */
+    private final List<Event> posted = new ArrayList<>();
+    private final EventPublisher publisher = new EventPublisher(new EventAdmin() {
+        @Override
+        public void postEvent(Event event) {
+            posted.add(event);
+        }
+
+        @Override
+        public void sendEvent(Event event) {
+            throw new AssertionError("events are posted, not sent");
+        }
+    });
+
+    private static SessionDTO session() {
+        SessionDTO session = new SessionDTO();
+        session.id = "S1";
+        session.clientAddress = "192.0.2.1";
+        session.clientPort = 40000;
+        session.localAddress = "192.0.2.2";
+        session.localPort = 25;
+        session.heloName = "client.test";
+        return session;
+    }
+
+    @Test
+    public void scanResultsBecomeAvScanEvents() {
+        ScanResultDTO result = new ScanResultDTO();
+        result.scanner = "clamav";
+        result.verdict = ScanResultDTO.INFECTED;
+        result.threat = "Eicar-Test-Signature";
+        result.durationMillis = 12;
+        result.queueId = "Q1";
+        publisher.messageScanned(session(), result);
+        Event event = posted.get(0);
+        assertEquals(SmtpEvents.AV_SCAN_RESULT, event.getTopic());
+        assertEquals("clamav", event.getProperty(SmtpEvents.SCANNER));
+        assertEquals("INFECTED", event.getProperty(SmtpEvents.VERDICT));
+        assertEquals("Eicar-Test-Signature", event.getProperty(SmtpEvents.THREAT));
+        assertEquals(12L, event.getProperty(SmtpEvents.DURATION));
+        assertEquals("Q1", event.getProperty(SmtpEvents.QUEUE_ID));
+        assertEquals("S1", event.getProperty(SmtpEvents.SESSION_ID));
+        assertEquals(40000, event.getProperty(SmtpEvents.CLIENT_PORT));
+    }
+
+    @Test
+    public void absentValuesAreLeftOutNotNull() {
+        SessionDTO session = session();
+        session.heloName = null;
+        publisher.connected(session);
+        assertFalse(posted.get(0).containsProperty(SmtpEvents.HELO));
+        assertFalse(posted.get(0).containsProperty(SmtpEvents.USER));
+        assertEquals(Boolean.FALSE, posted.get(0).getProperty(SmtpEvents.TLS));
+    }
+}
