@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -94,7 +95,11 @@ public final class DeliveryService implements MailDelivery {
             throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
         }
         String queueId = accepted.queueId;
-        worker.execute(() -> process(queueId, false));
+        try {
+            worker.execute(() -> process(queueId, false));
+        } catch (RejectedExecutionException e) { // stopping: the message is safe in the spool
+            LOG.info("{}: stored; delivery resumes at the next start", queueId);
+        }
         return queueId;
     }
 

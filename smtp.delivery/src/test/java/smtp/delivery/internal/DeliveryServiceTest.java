@@ -113,6 +113,28 @@ public class DeliveryServiceTest {
     }
 
     @Test
+    public void aMessageSpooledButNotYetDeliveredIsDeliveredAtTheNextStart() throws Exception {
+        Path root = folder.getRoot().toPath();
+        Envelope envelope = envelope("bob@example.org");
+        envelope.queueId = "CRASHED1";
+        envelope.receivedAt = 1_700_000_000_000L;
+        byte[] content = "Subject: before the crash\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        new Spool(root.resolve("spool")).store(envelope, new ByteArrayInputStream(content)); // committed, then the process died
+        DeliveryService service = service();
+        try {
+            service.stop(); // waits for the resumed work
+            List<Path> delivered = newMail("bob");
+            assertEquals(1, delivered.size());
+            assertEquals("1700000000.CRASHED1.unit", delivered.get(0).getFileName().toString());
+            byte[] stored = Files.readAllBytes(delivered.get(0));
+            assertArrayEquals(content, Arrays.copyOfRange(stored, stored.length - content.length, stored.length));
+            assertEquals("0 message(s) queued", service.queue());
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
     public void refusesUnknownMailboxesAndBadEnvelopes() throws Exception {
         DeliveryService service = service();
         try {
