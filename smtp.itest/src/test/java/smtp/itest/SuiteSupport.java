@@ -52,7 +52,8 @@ import smtp.delivery.api.MailDelivery;
 public abstract class SuiteSupport {
 
     /** The suite's bundles, in start order. */
-    static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.events", "smtp.server"};
+    static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.events", "smtp.tls",
+        "smtp.server"};
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     @Inject
@@ -78,6 +79,9 @@ public abstract class SuiteSupport {
                 mavenBundle("com.github.davidmoten", "guava-mini").versionAsInProject(),
                 mavenBundle("jakarta.activation", "jakarta.activation-api").versionAsInProject(),
                 mavenBundle("jakarta.mail", "jakarta.mail-api").versionAsInProject(),
+                mavenBundle("org.bouncycastle", "bcprov-jdk18on").versionAsInProject(),
+                mavenBundle("org.bouncycastle", "bcutil-jdk18on").versionAsInProject(),
+                mavenBundle("org.bouncycastle", "bcpkix-jdk18on").versionAsInProject(),
                 junitBundles()));
         for (String bsn : SUITE) {
             options.add(bundle(suiteBundleLocation(bsn)).noStart());
@@ -145,7 +149,11 @@ public abstract class SuiteSupport {
 
     // ---- bundles and services
 
-    protected void startSuite() throws BundleException {
+    /** Starts the suite's bundles; the self-signed TLS default is kept in this test's directory. */
+    protected void startSuite() throws BundleException, IOException {
+        if (configurationAdmin.getConfiguration("smtp.tls", "?").getProperties() == null) {
+            configure("smtp.tls", "directory", work.resolve("tls").toString(), "hostName", "mx.itest");
+        }
         for (String bsn : SUITE) {
             installedBundle(bsn).start();
         }

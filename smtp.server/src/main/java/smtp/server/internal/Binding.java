@@ -32,6 +32,9 @@ public final class Binding {
     private final String interfaceName;
     private final Usage usage;
     private final int port;
+    private final TlsMode tlsMode;
+    private final String tlsProfile;
+    private final boolean requireTls;
 
     @Activate
     public Binding(BindingConfiguration config) {
@@ -54,6 +57,15 @@ public final class Binding {
             this.address = address.isEmpty() ? null : address;
             this.interfaceName = interfaceName.isEmpty() ? null : interfaceName;
             this.usage = address.isEmpty() && interfaceName.isEmpty() ? Usage.parse(usage.isEmpty() ? "internal" : usage) : null;
+            this.tlsMode = TlsMode.parse(config.tlsMode());
+            this.tlsProfile = config.tlsProfile().trim();
+            if (tlsMode != TlsMode.NONE && tlsProfile.isEmpty()) {
+                throw new IllegalArgumentException("tlsMode " + tlsMode + " needs a tlsProfile");
+            }
+            this.requireTls = config.requireTls();
+            if (requireTls && tlsMode != TlsMode.STARTTLS) {
+                throw new IllegalArgumentException("requireTls applies to tlsMode starttls only");
+            }
         } catch (IllegalArgumentException | SocketException e) {
             LOG.error("SMTP binding not started: {}. Fix the {} configuration.", e.getMessage(), FACTORY_PID);
             throw new IllegalArgumentException("bad " + FACTORY_PID + " configuration: " + e.getMessage(), e);
@@ -66,6 +78,9 @@ public final class Binding {
         this.interfaceName = null;
         this.usage = usage;
         this.port = port;
+        this.tlsMode = TlsMode.NONE;
+        this.tlsProfile = null;
+        this.requireTls = false;
     }
 
     static int checkPort(int port, String pid) {
@@ -77,6 +92,11 @@ public final class Binding {
 
     int port() {
         return port;
+    }
+
+    /** @return the settings of an endpoint of this binding on an address of the given usage */
+    EndpointSettings settings(Usage addressUsage) {
+        return new EndpointSettings(addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls);
     }
 
     /** @return the local addresses this binding covers now */
@@ -102,6 +122,6 @@ public final class Binding {
     @Override
     public String toString() {
         String where = address != null ? address : interfaceName != null ? "interface " + interfaceName : usage + " interfaces";
-        return where + " port " + port;
+        return where + " port " + port + (tlsMode == TlsMode.NONE ? "" : " (" + tlsMode + " TLS)");
     }
 }

@@ -28,4 +28,20 @@ import org.osgi.service.metatype.annotations.Option;
 
     @AttributeDefinition(name = "Port", min = "1", max = "65535", description = "TCP port.")
     int port() default 25;
+
+    @AttributeDefinition(name = "TLS mode",
+            description = "none: plain SMTP. starttls: offers STARTTLS (ports 25, 587). implicit: TLS from the first byte (port 465).",
+            options = {@Option(label = "none", value = "none"), @Option(label = "STARTTLS", value = "starttls"),
+                    @Option(label = "implicit TLS", value = "implicit")})
+    String tlsMode() default "none";
+
+    @AttributeDefinition(name = "TLS profile",
+            description = "Name of the TLS profile (smtp.tls.profile) whose certificate the binding presents.")
+    String tlsProfile() default "default";
+
+    @AttributeDefinition(name = "Require TLS",
+            description = "With STARTTLS: refuse MAIL (530) until the client has started TLS.")
+    boolean requireTls() default false;
+
+    String webconsole_configurationFactory_nameHint() default "{address}{interfaceName}{usage} port {port} {tlsMode}";
 }

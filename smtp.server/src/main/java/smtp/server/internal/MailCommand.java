@@ -11,16 +11,22 @@ import org.subethamail.smtp.server.Session;
 final class MailCommand extends BaseCommand {
 
     private final ServerContext context;
+    private final EndpointSettings settings;
 
-    MailCommand(ServerContext context) {
+    MailCommand(ServerContext context, EndpointSettings settings) {
         super("MAIL", "Starts a mail transaction.", "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME]");
         this.context = context;
+        this.settings = settings;
     }
 
     @Override
     public void execute(String commandString, Session session) throws IOException {
         if (session.getHelo().isEmpty()) {
             session.sendResponse("503 5.5.1 Error: send HELO/EHLO first");
+            return;
+        }
+        if (settings.requireTls() && !session.isTLSStarted()) {
+            session.sendResponse("530 5.7.0 Must issue a STARTTLS command first");
             return;
         }
         if (session.isMailTransactionInProgress()) {

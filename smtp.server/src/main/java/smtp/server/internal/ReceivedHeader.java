@@ -15,14 +15,18 @@ final class ReceivedHeader {
 
     private ReceivedHeader() {}
 
+    /** @param tls the TLS protocol and cipher ("TLSv1.3 with cipher ..."), or null without TLS */
     static byte[] of(String helo, InetAddress client, String hostName, String softwareName, boolean extended,
-            boolean tls, String queueId, List<String> recipients, ZonedDateTime when) {
+            String tls, String queueId, List<String> recipients, ZonedDateTime when) {
         String literal = client instanceof Inet6Address ? "IPv6:" + client.getHostAddress() : client.getHostAddress();
-        String protocol = (extended ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+        String protocol = (extended ? "ESMTP" : "SMTP") + (tls != null ? "S" : "");
         StringBuilder header = new StringBuilder(200)
                 .append("Received: from ").append(helo == null ? "unknown" : helo)
-                .append(" ([").append(literal).append("])\r\n")
-                .append("\tby ").append(hostName).append(" (").append(softwareName).append(") with ").append(protocol)
+                .append(" ([").append(literal).append("])\r\n");
+        if (tls != null) {
+            header.append("\t(using ").append(tls).append(")\r\n");
+        }
+        header.append("\tby ").append(hostName).append(" (").append(softwareName).append(") with ").append(protocol)
                 .append(" id ").append(queueId);
         if (recipients.size() == 1) {
             header.append("\r\n\tfor <").append(recipients.get(0)).append('>');

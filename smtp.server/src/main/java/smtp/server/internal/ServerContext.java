@@ -3,9 +3,11 @@ package smtp.server.internal;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import smtp.delivery.api.MailDelivery;
+import smtp.server.api.TlsProfile;
 
 /** What every session of the listener shares: settings, the delivery service and the session registry. */
 final class ServerContext {
@@ -16,16 +18,23 @@ final class ServerContext {
     final int maxRecipients;
     final Sessions sessions;
     private final Supplier<MailDelivery> delivery;
+    private final Function<String, TlsProfile> tlsProfiles;
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
 
     ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
-            Supplier<MailDelivery> delivery) {
+            Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.maxMessageSize = maxMessageSize;
         this.maxRecipients = maxRecipients;
         this.sessions = sessions;
         this.delivery = delivery;
+        this.tlsProfiles = tlsProfiles;
+    }
+
+    /** @return the TLS profile of that name, or null while there is none */
+    TlsProfile tlsProfile(String name) {
+        return name == null ? null : tlsProfiles.apply(name);
     }
 
     /** @return the delivery service, or null while there is none */

@@ -9,16 +9,19 @@ import org.subethamail.smtp.server.Session;
 /**
  * The commands outside a mail transaction. They replace SubEthaSMTP's own so
  * that every reply carries an enhanced status code (RFC 2034) and EHLO
- * advertises what the listener really does.
+ * advertises what the listener really does (STARTTLS only where it can start
+ * TLS now).
  */
 final class SessionCommands {
 
     private SessionCommands() {}
 
     /** Installs all of the listener's commands into a SubEthaSMTP command table. */
-    static void install(CommandHandler commands, ServerContext context) {
-        commands.addCommand(new Hello(context, false));
-        commands.addCommand(new Hello(context, true));
+    static void install(CommandHandler commands, ServerContext context, EndpointSettings settings) {
+        StartTlsCommand startTls = new StartTlsCommand(context, settings);
+        commands.addCommand(startTls);
+        commands.addCommand(new Hello(context, startTls, false));
+        commands.addCommand(new Hello(context, startTls, true));
         commands.addCommand(new Reply("RSET", "Aborts the mail transaction.", true, "250 2.0.0 Ok"));
         commands.addCommand(new Reply("NOOP", "Does nothing.", false, "250 2.0.0 Ok"));
         commands.addCommand(new Quit());
@@ -26,10 +29,10 @@ final class SessionCommands {
                 "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery"));
         commands.addCommand(new Reply("HELP", "Shows help.", false,
                 "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP VRFY QUIT; see RFC 5321"));
-        for (String verb : new String[] {"EXPN", "BDAT", "STARTTLS", "AUTH"}) {
+        for (String verb : new String[] {"EXPN", "BDAT", "AUTH"}) {
             commands.addCommand(new Reply(verb, "Not available.", false, "502 5.5.1 Error: command not implemented"));
         }
-        commands.addCommand(new MailCommand(context));
+        commands.addCommand(new MailCommand(context, settings));
         commands.addCommand(new RcptCommand());
         commands.addCommand(new DataCommand());
     }
@@ -37,11 +40,13 @@ final class SessionCommands {
     /** HELO and EHLO: start over and greet. */
     private static final class Hello extends BaseCommand {
         private final ServerContext context;
+        private final StartTlsCommand startTls;
         private final boolean extended;
 
-        Hello(ServerContext context, boolean extended) {
+        Hello(ServerContext context, StartTlsCommand startTls, boolean extended) {
             super(extended ? "EHLO" : "HELO", "Introduces the client.", "<domain>");
             this.context = context;
+            this.startTls = startTls;
             this.extended = extended;
         }
 
@@ -66,6 +71,7 @@ final class SessionCommands {
                     + "250-PIPELINING\r\n"
                     + "250-SIZE " + context.maxMessageSize + "\r\n"
                     + "250-8BITMIME\r\n"
+                    + (startTls.available(session) ? "250-STARTTLS\r\n" : "")
                     + "250 ENHANCEDSTATUSCODES");
         }
     }

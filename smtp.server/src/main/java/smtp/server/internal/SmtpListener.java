@@ -35,6 +35,7 @@ import org.subethamail.smtp.server.Session;
 
 import smtp.delivery.api.MailDelivery;
 import smtp.server.api.SessionListener;
+import smtp.server.api.TlsProfile;
 
 /**
  * The SMTP listener ({@value #PID}). It keeps one SubEthaSMTP server per local
@@ -59,7 +60,8 @@ public final class SmtpListener implements ConfigurationListener {
     private final InterfaceUsage usages;
     private final ServerContext context;
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
-    private final Map<InetSocketAddress, SMTPServer> running = new LinkedHashMap<>();
+    private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
+    private final TlsProfiles profiles = new TlsProfiles();
     private boolean active;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -70,9 +72,12 @@ public final class SmtpListener implements ConfigurationListener {
             policyOption = ReferencePolicyOption.GREEDY)
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
 
+    /** A started endpoint and what it was started with. */
+    private record Running(SMTPServer server, EndpointSettings settings) {}
+
     @Activate
     public SmtpListener(ServerConfiguration config, BundleContext bundleContext,
-            @Reference ConfigurationAdmin configurationAdmin) throws UnknownHostException {
+            @Reference(name = "configurationAdmin") ConfigurationAdmin configurationAdmin) throws UnknownHostException {
         try {
             Binding.checkPort(config.port(), PID);
             this.usages = new InterfaceUsage(config.interfaceUsage());
@@ -86,7 +91,7 @@ public final class SmtpListener implements ConfigurationListener {
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.context = new ServerContext(hostName,
                 PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
-                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery);
+                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery, profiles::get);
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
@@ -99,7 +104,7 @@ public final class SmtpListener implements ConfigurationListener {
     @Deactivate
     synchronized void deactivate() {
         active = false;
-        running.values().forEach(SMTPServer::stop);
+        running.values().forEach(endpoint -> endpoint.server().stop());
         running.clear();
     }
 
@@ -112,6 +117,18 @@ public final class SmtpListener implements ConfigurationListener {
 
     synchronized void removeBinding(Binding binding) {
         bindings.remove(binding);
+        reconcile();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void addTlsProfile(TlsProfile profile, Map<String, Object> properties) {
+        profiles.add(profile, properties);
+        reconcile();
+    }
+
+    synchronized void removeTlsProfile(TlsProfile profile) {
+        profiles.remove(profile);
         reconcile();
     }
 
@@ -129,19 +146,19 @@ public final class SmtpListener implements ConfigurationListener {
         if (!active) {
             return;
         }
-        Map<InetSocketAddress, Usage> wanted = config.enabled() ? wantedEndpoints() : Map.of();
+        Map<InetSocketAddress, EndpointSettings> wanted = config.enabled() ? wantedEndpoints() : Map.of();
         running.entrySet().removeIf(endpoint -> {
-            if (wanted.containsKey(endpoint.getKey())) {
+            if (endpoint.getValue().settings().equals(wanted.get(endpoint.getKey()))) {
                 return false;
             }
-            endpoint.getValue().stop();
+            endpoint.getValue().server().stop();
             return true;
         });
-        wanted.forEach((endpoint, usage) -> {
+        wanted.forEach((endpoint, settings) -> {
             if (!running.containsKey(endpoint)) {
-                SMTPServer server = start(endpoint, usage);
+                SMTPServer server = start(endpoint, settings);
                 if (server != null) {
-                    running.put(endpoint, server);
+                    running.put(endpoint, new Running(server, settings));
                 }
             }
         });
@@ -150,8 +167,8 @@ public final class SmtpListener implements ConfigurationListener {
         }
     }
 
-    private Map<InetSocketAddress, Usage> wantedEndpoints() {
-        Map<InetSocketAddress, Usage> wanted = new LinkedHashMap<>();
+    private Map<InetSocketAddress, EndpointSettings> wantedEndpoints() {
+        Map<InetSocketAddress, EndpointSettings> wanted = new LinkedHashMap<>();
         Set<Binding> current = bindings.isEmpty() && !bindingsConfigured()
                 ? Set.of(new Binding(Usage.INTERNAL, config.port())) : Set.copyOf(bindings);
         for (Binding binding : current) {
@@ -164,7 +181,13 @@ public final class SmtpListener implements ConfigurationListener {
                 for (InetAddress address : addresses) {
                     String nic = local.get(address);
                     Usage usage = nic == null ? InterfaceUsage.defaultUsage(address) : usages.usageOf(nic, address);
-                    wanted.put(new InetSocketAddress(address, binding.port()), usage);
+                    EndpointSettings settings = binding.settings(usage);
+                    if (settings.tlsMode() == TlsMode.IMPLICIT && profiles.get(settings.tlsProfile()) == null) {
+                        LOG.warn("SMTP binding {} waits for TLS profile '{}': not listening on {} until it is there",
+                                binding, settings.tlsProfile(), address.getHostAddress());
+                        continue;
+                    }
+                    wanted.put(new InetSocketAddress(address, binding.port()), settings);
                 }
             } catch (SocketException | UnknownHostException | RuntimeException e) {
                 LOG.error("SMTP binding {} not started: cannot list its addresses: {}", binding, e.toString());
@@ -184,8 +207,8 @@ public final class SmtpListener implements ConfigurationListener {
         }
     }
 
-    private SMTPServer start(InetSocketAddress endpoint, Usage usage) {
-        SMTPServer server = SMTPServer.port(endpoint.getPort())
+    private SMTPServer start(InetSocketAddress endpoint, EndpointSettings settings) {
+        SMTPServer.Builder builder = SMTPServer.port(endpoint.getPort())
                 .bindAddress(endpoint.getAddress())
                 .hostName(context.hostName)
                 .softwareName(context.softwareName)
@@ -195,17 +218,20 @@ public final class SmtpListener implements ConfigurationListener {
                 .maxMessageSize(config.maxMessageSize())
                 .insertReceivedHeaders(false)
                 .sessionHandler(context.sessions)
-                .messageHandlerFactory(messageContext -> new Transaction(context, (Session) messageContext, usage))
-                .serverThreadName("smtp-listener " + describe(endpoint))
-                .build();
-        SessionCommands.install(server.getCommandHandler(), context);
+                .messageHandlerFactory(messageContext -> new Transaction(context, (Session) messageContext, settings))
+                .serverThreadName("smtp-listener " + describe(endpoint));
+        if (settings.tlsMode() == TlsMode.IMPLICIT) {
+            builder.serverSocketFactory(() -> new ImplicitTlsServerSocket(() -> context.tlsProfile(settings.tlsProfile())));
+        }
+        SMTPServer server = builder.build();
+        SessionCommands.install(server.getCommandHandler(), context, settings);
         try {
             server.start();
         } catch (RuntimeException e) {
             logBindFailure(endpoint, e.getCause() instanceof IOException io ? io : null, e);
             return null;
         }
-        LOG.info("SMTP server listening on {} ({} interface)", describe(endpoint), usage);
+        LOG.info("SMTP server listening on {} ({})", describe(endpoint), settings);
         return server;
     }
 

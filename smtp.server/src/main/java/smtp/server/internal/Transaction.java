@@ -9,6 +9,9 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.MessageHandler;
@@ -32,14 +35,14 @@ final class Transaction implements MessageHandler {
 
     private final ServerContext context;
     private final Session session;
-    private final Usage usage;
+    private final EndpointSettings settings;
     private final List<String> recipients = new ArrayList<>();
     private String reversePath = "";
 
-    Transaction(ServerContext context, Session session, Usage usage) {
+    Transaction(ServerContext context, Session session, EndpointSettings settings) {
         this.context = context;
         this.session = session;
-        this.usage = usage;
+        this.settings = settings;
     }
 
     @Override
@@ -57,7 +60,7 @@ final class Transaction implements MessageHandler {
         if (status == RecipientStatus.UNKNOWN) {
             throw new RejectException(550, "5.1.1 <" + recipient + ">: recipient address rejected: user unknown");
         }
-        if (status == RecipientStatus.REMOTE && usage != Usage.INTERNAL) {
+        if (status == RecipientStatus.REMOTE && settings.usage() != Usage.INTERNAL) {
             throw new RejectException(550, "5.7.1 <" + recipient + ">: relay access denied");
         }
         recipients.add(recipient);
@@ -79,7 +82,7 @@ final class Transaction implements MessageHandler {
         envelope.tls = session.isTLSStarted();
         envelope.receivedAt = System.currentTimeMillis();
         byte[] received = ReceivedHeader.of(envelope.heloName, session.getRemoteAddress().getAddress(), context.hostName,
-                context.softwareName, state != null && state.extended, envelope.tls, envelope.queueId, recipients,
+                context.softwareName, state != null && state.extended, tlsDescription(), envelope.queueId, recipients,
                 ZonedDateTime.now());
         SizeLimit content = new SizeLimit(data, context.maxMessageSize);
         String queueId;
@@ -102,6 +105,15 @@ final class Transaction implements MessageHandler {
         message.receivedAt = System.currentTimeMillis();
         context.sessions.messageReceived(session, message);
         return "2.0.0 Ok: queued as " + queueId;
+    }
+
+    /** @return "TLSv1.3 with cipher ..." for a TLS session, else null */
+    private String tlsDescription() {
+        if (session.getSocket() instanceof SSLSocket tls) {
+            SSLSession ssl = tls.getSession();
+            return ssl.getProtocol() + " with cipher " + ssl.getCipherSuite();
+        }
+        return null;
     }
 
     /** Reads the rest of the message, so that none of it is taken for commands, and builds the refusal. */
