@@ -9,8 +9,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A plain SMTP client over a socket, written for the tests so that every byte
@@ -38,18 +45,78 @@ final class SmtpClient implements Closeable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     final Reply greeting;
 
     SmtpClient(String host, int port) throws IOException {
+        this(host, port, false);
+    }
+
+    private SmtpClient(String host, int port, boolean implicitTls) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(15000);
+        if (implicitTls) {
+            socket = handshake(socket);
+        }
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
         greeting = read();
+    }
+
+    /** Connects with TLS from the first byte (port 465 style). */
+    static SmtpClient implicitTls(String host, int port) throws IOException {
+        return new SmtpClient(host, port, true);
+    }
+
+    /** After a 220 to STARTTLS: layers TLS over the connection and reads from it from now on. */
+    void startTls() throws IOException {
+        socket = handshake(socket);
+        in = new BufferedInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /** A TLS client that accepts any certificate: the tests look at the certificate themselves. */
+    private static SSLSocket handshake(Socket plain) throws IOException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain,
+                    plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+            tls.startHandshake();
+            return tls;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** The certificate the server presented. */
+    X509Certificate peerCertificate() throws IOException {
+        return (X509Certificate) ((SSLSocket) socket).getSession().getPeerCertificates()[0];
+    }
+
+    /** The common name of the certificate the server presented. */
+    String peerName() throws IOException {
+        String subject = peerCertificate().getSubjectX500Principal().getName();
+        for (String part : subject.split(",")) {
+            if (part.startsWith("CN=")) {
+                return part.substring(3);
+            }
+        }
+        return subject;
     }
 
     int localPort() {
@@ -91,6 +158,17 @@ final class SmtpClient implements Closeable {
     /** @return true if the server closed the connection (end of stream) */
     boolean closedByServer() throws IOException {
         return in.read() < 0;
+    }
+
+    /** Reads what the server sends until it closes the connection (within the socket timeout). */
+    String readUntilClosed() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            in.transferTo(bytes);
+        } catch (java.net.SocketException reset) {
+            // a reset ends the connection too
+        }
+        return bytes.toString(StandardCharsets.ISO_8859_1);
     }
 
     private String readLine() throws IOException {

@@ -1,10 +1,13 @@
 package smtp.server.internal;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+
+import javax.net.ssl.SSLSocket;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,15 @@ final class Sessions implements SessionHandler {
 
     @Override
     public SessionAcceptance accept(Session session) {
+        if (session.getSocket() instanceof SSLSocket tls) { // implicit TLS: shake hands before the greeting
+            try {
+                tls.startHandshake();
+            } catch (IOException e) {
+                LOG.info("TLS handshake with {} failed: {}; connection closed", session.getRemoteAddress(), e.getMessage());
+                session.quit(); // closes the connection, and SubEthaSMTP says nothing more on it
+                return SessionAcceptance.failure(421, "4.7.0 TLS handshake failed");
+            }
+        }
         State state = new State();
         InetSocketAddress client = session.getRemoteAddress();
         state.dto.id = session.getSessionId();

@@ -42,7 +42,7 @@ final class StartTlsCommand extends BaseCommand {
             session.sendResponse("502 5.5.1 Error: command not implemented");
             return;
         }
-        if (!getArgPredicate(commandString).isEmpty()) {
+        if (!commandString.trim().equalsIgnoreCase(getName())) {
             session.sendResponse("501 5.5.4 Syntax: STARTTLS");
             return;
         }

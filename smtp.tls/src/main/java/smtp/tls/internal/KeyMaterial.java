@@ -64,8 +64,8 @@ final class KeyMaterial {
         try (Reader reader = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII);
                 PEMParser parser = new PEMParser(reader)) {
             for (Object item; (item = parser.readObject()) != null; ) {
-                if (item instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                if (item instanceof PEMKeyPair pair) { // PKCS#1 RSA or SEC1 EC, possibly without the public part
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (item instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);

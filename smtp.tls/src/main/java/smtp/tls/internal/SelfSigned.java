@@ -30,6 +30,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Generates a self-signed server certificate (EC P-256) and writes it and its key as PEM files. */
@@ -58,12 +59,13 @@ final class SelfSigned {
                 .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
 
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
-        writePem(keyFile, pair.getPrivate(), true);
+        writePem(keyFile, new JcaPKCS8Generator(pair.getPrivate(), null), true);
         writePem(certificateFile, certificate, false);
     }
 
     /** Writes through a temporary file and a rename, so a crash never leaves half a file. */
     private static void writePem(Path file, Object item, boolean secret) throws IOException {
+        // a PEM object generator (the PKCS#8 key) or a certificate
         Path staged = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(staged);
         Files.createFile(staged);
