@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import javax.net.ssl.SSLSocket;
@@ -17,8 +20,8 @@ import smtp.server.api.TlsProfile;
 
 /**
  * A profile whose key material comes from files: it is loaded at start, and
- * again whenever {@link #reloadIfChanged()} finds that a file changed (its
- * target, size or time). A load that fails keeps the previous material.
+ * again whenever {@link #reloadIfChanged()} finds that a file changed (the
+ * file a link points to, or its bytes). A load that fails keeps the previous material.
  */
 final class ReloadingProfile implements TlsProfile {
 
@@ -81,14 +84,15 @@ final class ReloadingProfile implements TlsProfile {
         }
     }
 
-    /** What identifies the state of each file: the file it resolves to, its size and its time. */
+    /** What identifies the state of each file: the file it resolves to and a digest of its bytes (they are small). */
     private List<String> stamps() {
         List<String> result = new ArrayList<>();
         for (Path file : files) {
             try {
-                result.add(file.toRealPath() + " " + Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis());
-            } catch (IOException e) {
-                result.add(file + " missing");
+                byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+                result.add(file.toRealPath() + " " + HexFormat.of().formatHex(digest));
+            } catch (IOException | NoSuchAlgorithmException e) {
+                result.add(file + " unreadable");
             }
         }
         return result;
