@@ -35,6 +35,7 @@ public final class Binding {
     private final TlsMode tlsMode;
     private final String tlsProfile;
     private final boolean requireTls;
+    private final DataReader.LineEndings lineEndings;
 
     @Activate
     public Binding(BindingConfiguration config) {
@@ -66,6 +67,12 @@ public final class Binding {
             if (requireTls && tlsMode != TlsMode.STARTTLS) {
                 throw new IllegalArgumentException("requireTls applies to tlsMode starttls only");
             }
+            this.lineEndings = switch (config.bareLineEndings().trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "reject" -> DataReader.LineEndings.REJECT;
+                case "normalise", "normalize" -> DataReader.LineEndings.NORMALISE;
+                default -> throw new IllegalArgumentException("bareLineEndings '" + config.bareLineEndings()
+                        + "' is neither reject nor normalise");
+            };
         } catch (IllegalArgumentException | SocketException e) {
             LOG.error("SMTP binding not started: {}. Fix the {} configuration.", e.getMessage(), FACTORY_PID);
             throw new IllegalArgumentException("bad " + FACTORY_PID + " configuration: " + e.getMessage(), e);
@@ -81,6 +88,7 @@ public final class Binding {
         this.tlsMode = TlsMode.NONE;
         this.tlsProfile = null;
         this.requireTls = false;
+        this.lineEndings = DataReader.LineEndings.REJECT;
     }
 
     static int checkPort(int port, String pid) {
@@ -96,7 +104,8 @@ public final class Binding {
 
     /** @return the settings of an endpoint of this binding on an address of the given usage */
     EndpointSettings settings(Usage addressUsage) {
-        return new EndpointSettings(addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls);
+        return new EndpointSettings(addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls,
+                lineEndings);
     }
 
     /** @return the local addresses this binding covers now */

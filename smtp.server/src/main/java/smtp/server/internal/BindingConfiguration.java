@@ -43,5 +43,11 @@ import org.osgi.service.metatype.annotations.Option;
             description = "With STARTTLS: refuse MAIL (530) until the client has started TLS.")
     boolean requireTls() default false;
 
+    @AttributeDefinition(name = "Bare line endings",
+            description = "Messages with a bare CR or LF (not CRLF): reject them (550, nothing stored), or normalise "
+                    + "them to CRLF for legacy internal clients. The end of the message must be CRLF.CRLF either way.",
+            options = {@Option(label = "reject", value = "reject"), @Option(label = "normalise", value = "normalise")})
+    String bareLineEndings() default "reject";
+
     String webconsole_configurationFactory_nameHint() default "{address}{interfaceName}{usage} port {port} {tlsMode}";
 }

@@ -5,20 +5,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 import org.subethamail.smtp.RejectException;
-import org.subethamail.smtp.internal.io.DotTerminatedInputStream;
-import org.subethamail.smtp.internal.io.DotUnstuffingInputStream;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
 /**
- * DATA: reads the message up to the lone dot and hands it to the transaction.
+ * DATA: reads the message up to the lone dot ({@link DataReader}) and hands it to the transaction.
  * Whatever the outcome, the whole message is read, so that none of it is taken
  * for commands, and the transaction ends.
  */
 final class DataCommand extends BaseCommand {
 
-    DataCommand() {
+    private final EndpointSettings settings;
+
+    DataCommand(EndpointSettings settings) {
         super("DATA", "Sends the message, ended by a line with a single dot.");
+        this.settings = settings;
     }
 
     @Override
@@ -36,7 +37,7 @@ final class DataCommand extends BaseCommand {
             return;
         }
         session.sendResponse("354 End data with <CR><LF>.<CR><LF>");
-        InputStream message = new DotUnstuffingInputStream(new DotTerminatedInputStream(session.getRawInput()));
+        InputStream message = new DataReader(session.getRawInput(), settings.lineEndings());
         String reply;
         try {
             reply = "250 " + session.getMessageHandler().data(message);

@@ -7,16 +7,15 @@ package smtp.server.internal;
  * @param tlsMode how the endpoint uses TLS
  * @param tlsProfile the name of the TLS profile it uses (for STARTTLS and implicit TLS)
  * @param requireTls whether MAIL is refused before STARTTLS (STARTTLS mode)
+ * @param lineEndings what happens to messages with bare CR or LF
  */
-record EndpointSettings(Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls) {
-
-    static EndpointSettings plain(Usage usage) {
-        return new EndpointSettings(usage, TlsMode.NONE, null, false);
-    }
+record EndpointSettings(Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls,
+        DataReader.LineEndings lineEndings) {
 
     @Override
     public String toString() {
         return usage + " interface" + (tlsMode == TlsMode.NONE ? "" : ", " + tlsMode + " TLS with profile '" + tlsProfile + "'"
-                + (requireTls ? ", TLS required" : ""));
+                + (requireTls ? ", TLS required" : ""))
+                + (lineEndings == DataReader.LineEndings.NORMALISE ? ", bare line endings normalised" : "");
     }
 }

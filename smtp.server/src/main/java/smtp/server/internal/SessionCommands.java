@@ -34,7 +34,7 @@ final class SessionCommands {
         }
         commands.addCommand(new MailCommand(context, settings));
         commands.addCommand(new RcptCommand());
-        commands.addCommand(new DataCommand());
+        commands.addCommand(new DataCommand(settings));
     }
 
     /** HELO and EHLO: start over and greet. */

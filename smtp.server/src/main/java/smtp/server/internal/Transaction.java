@@ -88,6 +88,9 @@ final class Transaction implements MessageHandler {
         String queueId;
         try {
             queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(received), content));
+        } catch (DataReader.BareLineEndingException e) {
+            LOG.warn("Message from <{}> via {} refused: {}", reversePath, envelope.clientAddress, e.getMessage());
+            throw drained(data, 550, "5.6.0 Message refused: " + e.getMessage() + "; lines must end with CRLF");
         } catch (SizeLimit.ExceededException e) {
             throw drained(data, 552, "5.3.4 Message size exceeds fixed maximum message size of " + context.maxMessageSize
                     + " bytes");

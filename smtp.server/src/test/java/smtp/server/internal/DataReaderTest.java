@@ -1,0 +1,76 @@
+package smtp.server.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.Test;
+
+import smtp.server.internal.DataReader.LineEndings;
+
+public class DataReaderTest {
+
+    private static final String AFTER = "MAIL FROM:<evil@x.test>\r\n";
+
+    /** Reads a message and returns it, plus what the input still holds after it. */
+    private static String[] read(String wire, LineEndings mode) throws IOException {
+        InputStream in = new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1));
+        DataReader reader = new DataReader(in, mode);
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        reader.transferTo(message);
+        return new String[] {message.toString(StandardCharsets.ISO_8859_1),
+                new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)};
+    }
+
+    @Test
+    public void endsAtCrLfDotCrLfAndUndoesDotStuffing() throws IOException {
+        String[] result = read("a\r\n..b\r\n.c\r\n\r\n.\r\n" + AFTER, LineEndings.REJECT);
+        assertEquals("a\r\n.b\r\nc\r\n\r\n", result[0]);
+        assertEquals(AFTER, result[1]);
+        assertEquals("", read(".\r\n" + AFTER, LineEndings.REJECT)[0]);
+    }
+
+    @Test
+    public void eachSmugglingSequenceIsRejectedAndTheRestIsConsumedToTheRealEnd() throws IOException {
+        for (String sequence : new String[] {"\n.\n", "\r.\n", "\n.\r\n", "\r\n.\r"}) {
+            String wire = "Subject: a\r\n\r\nfirst" + sequence + "MAIL FROM:<x@y>\r\nRCPT TO:<b@c>\r\nDATA\r\nsmuggled\r\n.\r\n" + AFTER;
+            InputStream in = new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1));
+            DataReader reader = new DataReader(in, LineEndings.REJECT);
+            assertThrows(sequence.replace("\r", "CR").replace("\n", "LF"), DataReader.BareLineEndingException.class,
+                    () -> reader.transferTo(java.io.OutputStream.nullOutputStream()));
+            reader.transferTo(java.io.OutputStream.nullOutputStream()); // drains
+            assertEquals(AFTER, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    @Test
+    public void normaliseStoresBareEndingsAsCrLfButEndsOnlyAtTheRealEnd() throws IOException {
+        String[] result = read("a\nb\rc\r\nfirst\n.\nMAIL FROM:<x@y>\r\n.\r\n" + AFTER, LineEndings.NORMALISE);
+        assertEquals("a\r\nb\r\nc\r\nfirst\r\n\r\nMAIL FROM:<x@y>\r\n", result[0]);
+        assertEquals(AFTER, result[1]);
+        assertEquals("x\r\n\r\ny\r\n", read("x\r\n.\ry\r\n.\r\n", LineEndings.NORMALISE)[0]);
+    }
+
+    @Test
+    public void aClosedConnectionIsNotTheEndOfTheMessage() {
+        assertThrows(EOFException.class, () -> read("a\r\nb", LineEndings.REJECT));
+        assertThrows(EOFException.class, () -> read("a\r\n.", LineEndings.REJECT));
+    }
+
+    @Test
+    public void largeMessagesComeThroughUnchanged() throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 20000; i++) {
+            body.append(i % 7 == 0 ? "." : "").append("line ").append(i).append("\r\n");
+        }
+        String stuffed = body.toString().replace("\r\n.", "\r\n..");
+        String wire = (stuffed.startsWith(".") ? "." : "") + stuffed + ".\r\n";
+        assertEquals(body.toString(), read(wire, LineEndings.REJECT)[0]);
+    }
+}
