@@ -1,5 +1,6 @@
 package smtp.server.internal;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -36,6 +37,8 @@ public final class Binding {
     private final String tlsProfile;
     private final boolean requireTls;
     private final DataReader.LineEndings lineEndings;
+    private final boolean requireAuth;
+    private final boolean authWithoutTls;
 
     @Activate
     public Binding(BindingConfiguration config) {
@@ -73,7 +76,13 @@ public final class Binding {
                 default -> throw new IllegalArgumentException("bareLineEndings '" + config.bareLineEndings()
                         + "' is neither reject nor normalise");
             };
-        } catch (IllegalArgumentException | SocketException e) {
+            this.requireAuth = config.requireAuth();
+            this.authWithoutTls = config.authWithoutTls();
+            if (authWithoutTls && (this.address == null || !java.net.InetAddress.getByName(this.address).isLoopbackAddress())) {
+                throw new IllegalArgumentException("authWithoutTls is allowed only on a binding with a loopback address "
+                        + "(127.0.0.1, ::1); elsewhere AUTH needs TLS");
+            }
+        } catch (IllegalArgumentException | IOException e) {
             LOG.error("SMTP binding not started: {}. Fix the {} configuration.", e.getMessage(), FACTORY_PID);
             throw new IllegalArgumentException("bad " + FACTORY_PID + " configuration: " + e.getMessage(), e);
         }
@@ -89,6 +98,8 @@ public final class Binding {
         this.tlsProfile = null;
         this.requireTls = false;
         this.lineEndings = DataReader.LineEndings.REJECT;
+        this.requireAuth = false;
+        this.authWithoutTls = false;
     }
 
     static int checkPort(int port, String pid) {
@@ -105,7 +116,7 @@ public final class Binding {
     /** @return the settings of an endpoint of this binding on an address of the given usage */
     EndpointSettings settings(Usage addressUsage) {
         return new EndpointSettings(addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls,
-                lineEndings);
+                lineEndings, requireAuth, authWithoutTls);
     }
 
     /** @return the local addresses this binding covers now */

@@ -49,5 +49,14 @@ import org.osgi.service.metatype.annotations.Option;
             options = {@Option(label = "reject", value = "reject"), @Option(label = "normalise", value = "normalise")})
     String bareLineEndings() default "reject";
 
+    @AttributeDefinition(name = "Require AUTH",
+            description = "Refuse MAIL (530) until the client has authenticated (submission ports).")
+    boolean requireAuth() default false;
+
+    @AttributeDefinition(name = "AUTH without TLS",
+            description = "Offer AUTH on plain connections. Allowed only for a loopback address (testing); "
+                    + "everywhere else AUTH needs TLS, so that passwords never cross a network in plaintext.")
+    boolean authWithoutTls() default false;
+
     String webconsole_configurationFactory_nameHint() default "{address}{interfaceName}{usage} port {port} {tlsMode}";
 }

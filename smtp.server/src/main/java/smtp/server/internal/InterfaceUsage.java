@@ -4,7 +4,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,7 +18,7 @@ import java.util.Map;
  */
 final class InterfaceUsage {
 
-    private record Rule(String interfaceName, byte[] network, int prefix, Usage usage) {}
+    private record Rule(String interfaceName, Network network, Usage usage) {}
 
     private final List<Rule> rules = new ArrayList<>();
 
@@ -36,60 +35,22 @@ final class InterfaceUsage {
             }
             String match = rule.substring(0, eq).trim();
             Usage usage = Usage.parse(rule.substring(eq + 1));
-            int slash = match.indexOf('/');
-            String host = slash < 0 ? match : match.substring(0, slash);
-            if (IpLiterals.isLiteral(host)) {
-                byte[] address = literal(host, rule);
-                int prefix;
-                try {
-                    prefix = slash < 0 ? address.length * 8 : Integer.parseInt(match.substring(slash + 1));
-                } catch (NumberFormatException e) {
-                    prefix = -1;
-                }
-                if (prefix < 0 || prefix > address.length * 8) {
-                    throw new IllegalArgumentException("interface usage rule '" + rule + "' has a bad prefix length");
-                }
-                this.rules.add(new Rule(null, address, prefix, usage));
-            } else if (slash >= 0) {
-                throw new IllegalArgumentException("interface usage rule '" + rule + "': '" + host + "' is not an IP address");
-            } else {
-                this.rules.add(new Rule(match, null, 0, usage));
+            try {
+                this.rules.add(Network.looksLikeNetwork(match)
+                        ? new Rule(null, Network.parse(match), usage) : new Rule(match, null, usage));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("interface usage rule '" + rule + "': " + e.getMessage());
             }
-        }
-    }
-
-    private static byte[] literal(String text, String rule) {
-        if (!IpLiterals.isLiteral(text)) {
-            throw new IllegalArgumentException("interface usage rule '" + rule + "': '" + text + "' is not an IP address");
-        }
-        try {
-            return InetAddress.getByName(text).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("interface usage rule '" + rule + "': " + e.getMessage());
         }
     }
 
     Usage usageOf(String interfaceName, InetAddress address) {
         for (Rule rule : rules) {
-            if (rule.interfaceName != null ? rule.interfaceName.equals(interfaceName) : contains(rule, address)) {
+            if (rule.interfaceName != null ? rule.interfaceName.equals(interfaceName) : rule.network.contains(address)) {
                 return rule.usage;
             }
         }
         return defaultUsage(address);
-    }
-
-    private static boolean contains(Rule rule, InetAddress address) {
-        byte[] bytes = address.getAddress();
-        if (bytes.length != rule.network.length) {
-            return false;
-        }
-        for (int bit = 0; bit < rule.prefix; bit++) {
-            int mask = 0x80 >> (bit % 8);
-            if ((bytes[bit / 8] & mask) != (rule.network[bit / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static Usage defaultUsage(InetAddress address) {

@@ -29,6 +29,10 @@ final class MailCommand extends BaseCommand {
             session.sendResponse("530 5.7.0 Must issue a STARTTLS command first");
             return;
         }
+        if (settings.requireAuth() && AuthCommand.user(session) == null) {
+            session.sendResponse("530 5.7.0 Authentication required");
+            return;
+        }
         if (session.isMailTransactionInProgress()) {
             session.sendResponse("503 5.5.1 Error: nested MAIL command");
             return;

@@ -28,6 +28,20 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "addresses: loopback, RFC 1918, RFC 4193 and link-local are Internal, the rest External.")
     String[] interfaceUsage() default {};
 
+    @AttributeDefinition(name = "Relay networks",
+            description = "Networks (CIDR) whose clients may send to other domains without AUTH, when they connect "
+                    + "to an Internal interface. Empty: every client of an Internal interface. Authenticated clients "
+                    + "may relay everywhere; unauthenticated clients of External interfaces never.")
+    String[] relayNetworks() default {};
+
+    @AttributeDefinition(name = "AUTH failure delay", min = "0",
+            description = "Milliseconds before the 535 to a wrong password; doubled with each failure of the same "
+                    + "client address (forgotten after 15 quiet minutes), up to the maximum below.")
+    int authFailureDelay() default 1000;
+
+    @AttributeDefinition(name = "AUTH failure delay maximum", min = "0", description = "Milliseconds.")
+    int authFailureDelayMax() default 30000;
+
     @AttributeDefinition(name = "Maximum message size", min = "1024",
             description = "Largest message accepted, in bytes (advertised as SIZE). Larger ones are refused with 552.")
     int maxMessageSize() default 26214400;

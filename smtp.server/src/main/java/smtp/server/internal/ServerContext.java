@@ -1,5 +1,6 @@
 package smtp.server.internal;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,12 +18,16 @@ final class ServerContext {
     final int maxMessageSize;
     final int maxRecipients;
     final Sessions sessions;
+    final Authenticators authenticators;
+    final AuthFailures authFailures;
+    final List<Network> relayNetworks;
     private final Supplier<MailDelivery> delivery;
     private final Function<String, TlsProfile> tlsProfiles;
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
 
     ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
-            Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles) {
+            Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles, Authenticators authenticators,
+            AuthFailures authFailures, List<Network> relayNetworks) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.maxMessageSize = maxMessageSize;
@@ -30,6 +35,9 @@ final class ServerContext {
         this.sessions = sessions;
         this.delivery = delivery;
         this.tlsProfiles = tlsProfiles;
+        this.authenticators = authenticators;
+        this.authFailures = authFailures;
+        this.relayNetworks = List.copyOf(relayNetworks);
     }
 
     /** @return the TLS profile of that name, or null while there is none */

@@ -19,9 +19,11 @@ final class SessionCommands {
     /** Installs all of the listener's commands into a SubEthaSMTP command table. */
     static void install(CommandHandler commands, ServerContext context, EndpointSettings settings) {
         StartTlsCommand startTls = new StartTlsCommand(context, settings);
+        AuthCommand auth = new AuthCommand(context, settings);
         commands.addCommand(startTls);
-        commands.addCommand(new Hello(context, startTls, false));
-        commands.addCommand(new Hello(context, startTls, true));
+        commands.addCommand(auth);
+        commands.addCommand(new Hello(context, startTls, auth, false));
+        commands.addCommand(new Hello(context, startTls, auth, true));
         commands.addCommand(new Reply("RSET", "Aborts the mail transaction.", true, "250 2.0.0 Ok"));
         commands.addCommand(new Reply("NOOP", "Does nothing.", false, "250 2.0.0 Ok"));
         commands.addCommand(new Quit());
@@ -29,7 +31,7 @@ final class SessionCommands {
                 "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery"));
         commands.addCommand(new Reply("HELP", "Shows help.", false,
                 "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP VRFY QUIT; see RFC 5321"));
-        for (String verb : new String[] {"EXPN", "BDAT", "AUTH"}) {
+        for (String verb : new String[] {"EXPN", "BDAT"}) {
             commands.addCommand(new Reply(verb, "Not available.", false, "502 5.5.1 Error: command not implemented"));
         }
         commands.addCommand(new MailCommand(context, settings));
@@ -41,12 +43,14 @@ final class SessionCommands {
     private static final class Hello extends BaseCommand {
         private final ServerContext context;
         private final StartTlsCommand startTls;
+        private final AuthCommand auth;
         private final boolean extended;
 
-        Hello(ServerContext context, StartTlsCommand startTls, boolean extended) {
+        Hello(ServerContext context, StartTlsCommand startTls, AuthCommand auth, boolean extended) {
             super(extended ? "EHLO" : "HELO", "Introduces the client.", "<domain>");
             this.context = context;
             this.startTls = startTls;
+            this.auth = auth;
             this.extended = extended;
         }
 
@@ -72,6 +76,7 @@ final class SessionCommands {
                     + "250-SIZE " + context.maxMessageSize + "\r\n"
                     + "250-8BITMIME\r\n"
                     + (startTls.available(session) ? "250-STARTTLS\r\n" : "")
+                    + (auth.available(session) ? "250-AUTH " + AuthCommand.MECHANISMS + "\r\n" : "")
                     + "250 ENHANCEDSTATUSCODES");
         }
     }

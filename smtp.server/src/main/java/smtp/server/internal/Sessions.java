@@ -78,6 +78,13 @@ final class Sessions implements SessionHandler {
         return live.get(session);
     }
 
+    void authenticated(Session session, String user) {
+        State state = live.get(session);
+        if (state != null) {
+            state.dto.authenticatedUser = user;
+        }
+    }
+
     void messageReceived(Session session, MessageDTO message) {
         SessionDTO snapshot = snapshot(session);
         if (snapshot != null) {

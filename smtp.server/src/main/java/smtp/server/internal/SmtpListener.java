@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import org.subethamail.smtp.server.SMTPServer;
 import org.subethamail.smtp.server.Session;
 
 import smtp.delivery.api.MailDelivery;
+import smtp.server.api.Authenticator;
 import smtp.server.api.SessionListener;
 import smtp.server.api.TlsProfile;
 
@@ -59,9 +61,11 @@ public final class SmtpListener implements ConfigurationListener {
     private final ConfigurationAdmin configurationAdmin;
     private final InterfaceUsage usages;
     private final ServerContext context;
+    private final List<Network> relayNetworks = new ArrayList<>();
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
     private final TlsProfiles profiles = new TlsProfiles();
+    private final Authenticators authenticators = new Authenticators();
     private boolean active;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -81,6 +85,13 @@ public final class SmtpListener implements ConfigurationListener {
         try {
             Binding.checkPort(config.port(), PID);
             this.usages = new InterfaceUsage(config.interfaceUsage());
+            for (String network : config.relayNetworks()) {
+                try {
+                    relayNetworks.add(Network.parse(network));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("relay network " + e.getMessage());
+                }
+            }
         } catch (IllegalArgumentException e) {
             LOG.error("SMTP server not started: {}. Fix the {} configuration.", e.getMessage(), PID);
             throw e;
@@ -91,7 +102,9 @@ public final class SmtpListener implements ConfigurationListener {
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.context = new ServerContext(hostName,
                 PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
-                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery, profiles::get);
+                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery, profiles::get, authenticators,
+                new AuthFailures(config.authFailureDelay(), config.authFailureDelayMax(), System::currentTimeMillis),
+                relayNetworks);
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
@@ -130,6 +143,16 @@ public final class SmtpListener implements ConfigurationListener {
     synchronized void removeTlsProfile(TlsProfile profile) {
         profiles.remove(profile);
         reconcile();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addAuthenticator(Authenticator authenticator, Map<String, Object> properties) {
+        authenticators.add(authenticator, properties);
+    }
+
+    void removeAuthenticator(Authenticator authenticator) {
+        authenticators.remove(authenticator);
     }
 
     @Override

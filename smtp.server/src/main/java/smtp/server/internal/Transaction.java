@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.net.InetAddress;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,10 +61,28 @@ final class Transaction implements MessageHandler {
         if (status == RecipientStatus.UNKNOWN) {
             throw new RejectException(550, "5.1.1 <" + recipient + ">: recipient address rejected: user unknown");
         }
-        if (status == RecipientStatus.REMOTE && settings.usage() != Usage.INTERNAL) {
+        if (status == RecipientStatus.REMOTE && !mayRelay()) {
             throw new RejectException(550, "5.7.1 <" + recipient + ">: relay access denied");
         }
         recipients.add(recipient);
+    }
+
+    /**
+     * Relaying (to domains that are not local) is for authenticated clients, and for clients on an
+     * Internal interface whose address is in the relay networks (all of them when none are configured).
+     */
+    private boolean mayRelay() {
+        if (AuthCommand.user(session) != null) {
+            return true;
+        }
+        if (settings.usage() != Usage.INTERNAL) {
+            return false;
+        }
+        if (context.relayNetworks.isEmpty()) {
+            return true;
+        }
+        InetAddress client = session.getRemoteAddress().getAddress();
+        return context.relayNetworks.stream().anyMatch(network -> network.contains(client));
     }
 
     @Override
@@ -79,6 +98,7 @@ final class Transaction implements MessageHandler {
         envelope.recipients = new ArrayList<>(recipients);
         envelope.clientAddress = session.getRemoteAddress().getAddress().getHostAddress();
         envelope.heloName = session.getHelo().orElse(null);
+        envelope.authenticatedUser = AuthCommand.user(session);
         envelope.tls = session.isTLSStarted();
         envelope.receivedAt = System.currentTimeMillis();
         byte[] received = ReceivedHeader.of(envelope.heloName, session.getRemoteAddress().getAddress(), context.hostName,
