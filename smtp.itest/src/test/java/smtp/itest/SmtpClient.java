@@ -51,11 +51,14 @@ final class SmtpClient implements Closeable {
     final Reply greeting;
 
     SmtpClient(String host, int port) throws IOException {
-        this(host, port, false);
+        this(host, port, false, null);
     }
 
-    private SmtpClient(String host, int port, boolean implicitTls) throws IOException {
+    private SmtpClient(String host, int port, boolean implicitTls, String source) throws IOException {
         socket = new Socket();
+        if (source != null) {
+            socket.bind(new InetSocketAddress(source, 0));
+        }
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(15000);
         if (implicitTls) {
@@ -68,7 +71,12 @@ final class SmtpClient implements Closeable {
 
     /** Connects with TLS from the first byte (port 465 style). */
     static SmtpClient implicitTls(String host, int port) throws IOException {
-        return new SmtpClient(host, port, true);
+        return new SmtpClient(host, port, true, null);
+    }
+
+    /** Connects from the given local address (another loopback address, such as 127.0.0.2). */
+    static SmtpClient from(String source, String host, int port) throws IOException {
+        return new SmtpClient(host, port, false, source);
     }
 
     /** After a 220 to STARTTLS: layers TLS over the connection and reads from it from now on. */

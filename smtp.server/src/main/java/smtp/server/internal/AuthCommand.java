@@ -52,16 +52,16 @@ final class AuthCommand extends BaseCommand {
             return;
         }
         if (user(session) != null) {
-            session.sendResponse("503 5.5.1 Error: already authenticated");
+            context.badCommands.reply(session, "503 5.5.1 Error: already authenticated");
             return;
         }
         if (session.isMailTransactionInProgress()) {
-            session.sendResponse("503 5.5.1 Error: MAIL transaction in progress");
+            context.badCommands.reply(session, "503 5.5.1 Error: MAIL transaction in progress");
             return;
         }
         String[] args = getArgs(commandString);
         if (args.length < 2 || args.length > 3) {
-            session.sendResponse("501 5.5.4 Syntax: AUTH mechanism [initial-response]");
+            context.badCommands.reply(session, "501 5.5.4 Syntax: AUTH mechanism [initial-response]");
             return;
         }
         String mechanism = args[1].toUpperCase(Locale.ROOT);
@@ -71,7 +71,7 @@ final class AuthCommand extends BaseCommand {
             case "PLAIN" -> credentials = plain(session, initial);
             case "LOGIN" -> credentials = login(session, initial);
             default -> {
-                session.sendResponse("504 5.5.4 Unrecognized authentication type");
+                context.badCommands.reply(session, "504 5.5.4 Unrecognized authentication type");
                 return;
             }
         }
@@ -113,7 +113,7 @@ final class AuthCommand extends BaseCommand {
         }
         String[] parts = new String(decoded, StandardCharsets.UTF_8).split("\0", -1);
         if (parts.length != 3 || parts[1].isEmpty() || !parts[0].isEmpty() && !parts[0].equals(parts[1])) {
-            session.sendResponse("501 5.5.2 Malformed PLAIN response");
+            context.badCommands.reply(session, "501 5.5.2 Malformed PLAIN response");
             return null;
         }
         return new String[] {parts[1], parts[2]};
@@ -135,7 +135,7 @@ final class AuthCommand extends BaseCommand {
     }
 
     /** Sends a 334 challenge and reads the answer; null (after a reply) if the client cancelled. */
-    private static String challenge(Session session, String challenge) throws IOException {
+    private String challenge(Session session, String challenge) throws IOException {
         session.sendResponse("334 " + challenge);
         String answer = session.getReader().readLine();
         if (answer == null) {
@@ -148,11 +148,11 @@ final class AuthCommand extends BaseCommand {
         return answer;
     }
 
-    private static byte[] decode(Session session, String base64) throws IOException {
+    private byte[] decode(Session session, String base64) throws IOException {
         try {
             return Base64.getDecoder().decode(base64.trim());
         } catch (IllegalArgumentException e) {
-            session.sendResponse("501 5.5.2 Cannot decode the response");
+            context.badCommands.reply(session, "501 5.5.2 Cannot decode the response");
             return null;
         }
     }

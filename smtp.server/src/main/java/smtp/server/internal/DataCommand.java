@@ -15,25 +15,27 @@ import org.subethamail.smtp.server.Session;
  */
 final class DataCommand extends BaseCommand {
 
+    private final ServerContext context;
     private final EndpointSettings settings;
 
-    DataCommand(EndpointSettings settings) {
+    DataCommand(ServerContext context, EndpointSettings settings) {
         super("DATA", "Sends the message, ended by a line with a single dot.");
+        this.context = context;
         this.settings = settings;
     }
 
     @Override
     public void execute(String commandString, Session session) throws IOException {
         if (!session.isMailTransactionInProgress()) {
-            session.sendResponse("503 5.5.1 Error: need MAIL command");
+            context.badCommands.reply(session, "503 5.5.1 Error: need MAIL command");
             return;
         }
         if (session.getRecipientCount() == 0) {
-            session.sendResponse("503 5.5.1 Error: need RCPT command");
+            context.badCommands.reply(session, "503 5.5.1 Error: need RCPT command");
             return;
         }
         if (!getArgPredicate(commandString).isEmpty()) {
-            session.sendResponse("501 5.5.4 Syntax: DATA");
+            context.badCommands.reply(session, "501 5.5.4 Syntax: DATA");
             return;
         }
         session.sendResponse("354 End data with <CR><LF>.<CR><LF>");

@@ -22,11 +22,17 @@ final class MailCommand extends BaseCommand {
     @Override
     public void execute(String commandString, Session session) throws IOException {
         if (session.getHelo().isEmpty()) {
-            session.sendResponse("503 5.5.1 Error: send HELO/EHLO first");
+            context.badCommands.reply(session, "503 5.5.1 Error: send HELO/EHLO first");
             return;
         }
         if (settings.requireTls() && !session.isTLSStarted()) {
             session.sendResponse("530 5.7.0 Must issue a STARTTLS command first");
+            return;
+        }
+        Sessions.State state = context.sessions.state(session);
+        if (state != null && state.messages >= context.maxMessagesPerConnection) {
+            session.sendResponse("421 4.7.0 Too many messages in this connection, closing it");
+            session.quit();
             return;
         }
         if (settings.requireAuth() && AuthCommand.user(session) == null) {
@@ -34,17 +40,17 @@ final class MailCommand extends BaseCommand {
             return;
         }
         if (session.isMailTransactionInProgress()) {
-            session.sendResponse("503 5.5.1 Error: nested MAIL command");
+            context.badCommands.reply(session, "503 5.5.1 Error: nested MAIL command");
             return;
         }
         String args = getArgPredicate(commandString);
         if (!args.regionMatches(true, 0, "FROM:", 0, 5)) {
-            session.sendResponse("501 5.5.4 Syntax: MAIL FROM:<address>");
+            context.badCommands.reply(session, "501 5.5.4 Syntax: MAIL FROM:<address>");
             return;
         }
         SmtpPath path = SmtpPath.parse(args.substring(5));
         if (path == null) {
-            session.sendResponse("501 5.1.7 Bad sender address syntax");
+            context.badCommands.reply(session, "501 5.1.7 Bad sender address syntax");
             return;
         }
         long size = 0;
@@ -53,7 +59,7 @@ final class MailCommand extends BaseCommand {
             if (upper.startsWith("SIZE=") && upper.length() > 5 && upper.substring(5).chars().allMatch(Character::isDigit)) {
                 size = upper.length() > 15 ? Long.MAX_VALUE : Long.parseLong(upper.substring(5));
             } else if (!upper.equals("BODY=7BIT") && !upper.equals("BODY=8BITMIME")) {
-                session.sendResponse("555 5.5.4 Unsupported option: " + parameter);
+                context.badCommands.reply(session, "555 5.5.4 Unsupported option: " + parameter);
                 return;
             }
         }

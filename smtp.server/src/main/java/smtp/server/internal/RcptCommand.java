@@ -9,14 +9,17 @@ import org.subethamail.smtp.server.Session;
 /** RCPT TO: adds a recipient, within the limit and the policy of the transaction. */
 final class RcptCommand extends BaseCommand {
 
-    RcptCommand() {
+    private final ServerContext context;
+
+    RcptCommand(ServerContext context) {
         super("RCPT", "Adds a recipient.", "TO:<recipient>");
+        this.context = context;
     }
 
     @Override
     public void execute(String commandString, Session session) throws IOException {
         if (!session.isMailTransactionInProgress()) {
-            session.sendResponse("503 5.5.1 Error: need MAIL command");
+            context.badCommands.reply(session, "503 5.5.1 Error: need MAIL command");
             return;
         }
         if (session.getRecipientCount() >= session.getServer().getMaxRecipients()) {
@@ -25,16 +28,16 @@ final class RcptCommand extends BaseCommand {
         }
         String args = getArgPredicate(commandString);
         if (!args.regionMatches(true, 0, "TO:", 0, 3)) {
-            session.sendResponse("501 5.5.4 Syntax: RCPT TO:<address>");
+            context.badCommands.reply(session, "501 5.5.4 Syntax: RCPT TO:<address>");
             return;
         }
         SmtpPath path = SmtpPath.parse(args.substring(3));
         if (path == null || path.address.isEmpty()) {
-            session.sendResponse("501 5.1.3 Bad recipient address syntax");
+            context.badCommands.reply(session, "501 5.1.3 Bad recipient address syntax");
             return;
         }
         if (!path.parameters.isEmpty()) {
-            session.sendResponse("555 5.5.4 Unsupported option: " + path.parameters);
+            context.badCommands.reply(session, "555 5.5.4 Unsupported option: " + path.parameters);
             return;
         }
         try {

@@ -51,8 +51,26 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int maxRecipients() default 100;
 
     @AttributeDefinition(name = "Maximum connections", min = "1",
-            description = "Simultaneous connections per binding; more are told 421 and closed.")
+            description = "Simultaneous connections in all; more are told 421 and closed.")
     int maxConnections() default 1000;
+
+    @AttributeDefinition(name = "Maximum connections per client", min = "1",
+            description = "Simultaneous connections from one client address; more are told 421 and closed.")
+    int maxConnectionsPerClient() default 20;
+
+    @AttributeDefinition(name = "Maximum messages per connection", min = "1",
+            description = "Messages one connection may send; the next MAIL is told 421 and the connection closed.")
+    int maxMessagesPerConnection() default 100;
+
+    @AttributeDefinition(name = "Maximum bad commands", min = "1",
+            description = "Unknown, malformed or out-of-sequence commands one connection may send; the next is told 421 "
+                    + "and the connection closed.")
+    int maxBadCommands() default 10;
+
+    @AttributeDefinition(name = "Session deadline", min = "1",
+            description = "Seconds a connection may last in all, however active; then it is closed. Stops clients that "
+                    + "send a byte now and then to keep a connection forever.")
+    int sessionDeadline() default 1800;
 
     @AttributeDefinition(name = "Idle timeout", min = "1",
             description = "Seconds a client may stay silent before it is told 421 and disconnected.")

@@ -21,13 +21,15 @@ final class ServerContext {
     final Authenticators authenticators;
     final AuthFailures authFailures;
     final List<Network> relayNetworks;
+    final BadCommands badCommands;
+    final int maxMessagesPerConnection;
     private final Supplier<MailDelivery> delivery;
     private final Function<String, TlsProfile> tlsProfiles;
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
 
     ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
             Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles, Authenticators authenticators,
-            AuthFailures authFailures, List<Network> relayNetworks) {
+            AuthFailures authFailures, List<Network> relayNetworks, BadCommands badCommands, int maxMessagesPerConnection) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.maxMessageSize = maxMessageSize;
@@ -38,6 +40,8 @@ final class ServerContext {
         this.authenticators = authenticators;
         this.authFailures = authFailures;
         this.relayNetworks = List.copyOf(relayNetworks);
+        this.badCommands = badCommands;
+        this.maxMessagesPerConnection = maxMessagesPerConnection;
     }
 
     /** @return the TLS profile of that name, or null while there is none */

@@ -35,8 +35,9 @@ final class SessionCommands {
             commands.addCommand(new Reply(verb, "Not available.", false, "502 5.5.1 Error: command not implemented"));
         }
         commands.addCommand(new MailCommand(context, settings));
-        commands.addCommand(new RcptCommand());
-        commands.addCommand(new DataCommand(settings));
+        commands.addCommand(new RcptCommand(context));
+        commands.addCommand(new DataCommand(context, settings));
+        CommandTable.install(commands, new CommandTable.Unknown(context.badCommands));
     }
 
     /** HELO and EHLO: start over and greet. */
@@ -58,7 +59,7 @@ final class SessionCommands {
         public void execute(String commandString, Session session) throws IOException {
             String[] args = getArgs(commandString);
             if (args.length != 2) {
-                session.sendResponse("501 5.5.4 Syntax: " + getName() + " <domain>");
+                context.badCommands.reply(session, "501 5.5.4 Syntax: " + getName() + " <domain>");
                 return;
             }
             session.resetSmtpProtocol();

@@ -5,6 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLSocket;
@@ -30,17 +33,57 @@ final class Sessions implements SessionHandler {
     static final class State {
         final SessionDTO dto = new SessionDTO();
         volatile boolean extended;
+        /** Messages accepted in this session; touched by its own thread only. */
+        int messages;
+        Future<?> deadline;
     }
 
-    private final Map<Session, State> live = new ConcurrentHashMap<>();
-    private final List<SessionListener> listeners;
+    /** Connection limits and the session deadline. */
+    record Limits(int maxConnections, int maxConnectionsPerClient, int sessionDeadlineSeconds) {}
 
-    Sessions(List<SessionListener> listeners) {
+    private final Map<Session, State> live = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
+    private final List<SessionListener> listeners;
+    private final Limits limits;
+    private final BadCommands badCommands;
+    private final ScheduledExecutorService deadlines;
+
+    Sessions(List<SessionListener> listeners, Limits limits, BadCommands badCommands, ScheduledExecutorService deadlines) {
         this.listeners = listeners;
+        this.limits = limits;
+        this.badCommands = badCommands;
+        this.deadlines = deadlines;
     }
 
     @Override
     public SessionAcceptance accept(Session session) {
+        String address = session.getRemoteAddress().getAddress().getHostAddress();
+        synchronized (perClient) {
+            if (live.size() >= limits.maxConnections()) {
+                LOG.info("Connection from {} refused: {} connections, the maximum", address, live.size());
+                return SessionAcceptance.failure(421, "4.7.0 Too many connections, try again later");
+            }
+            int fromClient = perClient.getOrDefault(address, 0);
+            if (fromClient >= limits.maxConnectionsPerClient()) {
+                LOG.info("Connection from {} refused: it has {} already, the maximum per client", address, fromClient);
+                return SessionAcceptance.failure(421, "4.7.0 Too many connections from your address, try again later");
+            }
+            perClient.merge(address, 1, Integer::sum);
+        }
+        SessionAcceptance accepted = start(session);
+        if (!accepted.accepted()) {
+            release(address);
+        }
+        return accepted;
+    }
+
+    private void release(String address) {
+        synchronized (perClient) {
+            perClient.computeIfPresent(address, (key, count) -> count > 1 ? count - 1 : null);
+        }
+    }
+
+    private SessionAcceptance start(Session session) {
         if (session.getSocket() instanceof SSLSocket tls) { // implicit TLS: shake hands before the greeting
             try {
                 tls.startHandshake();
@@ -60,6 +103,7 @@ final class Sessions implements SessionHandler {
         state.dto.tls = session.isTLSStarted();
         state.dto.startedAt = System.currentTimeMillis();
         live.put(session, state);
+        state.deadline = deadlines.schedule(() -> expire(session), limits.sessionDeadlineSeconds(), TimeUnit.SECONDS);
         SessionDTO snapshot = snapshot(session);
         notify(listener -> listener.connected(snapshot));
         return SessionAcceptance.success();
@@ -68,9 +112,24 @@ final class Sessions implements SessionHandler {
     @Override
     public void onSessionEnd(Session session) {
         SessionDTO snapshot = snapshot(session);
-        live.remove(session);
+        State state = live.remove(session);
+        badCommands.forget(session);
+        if (state != null) {
+            state.deadline.cancel(false);
+            release(state.dto.clientAddress);
+        }
         if (snapshot != null) {
             notify(listener -> listener.disconnected(snapshot));
+        }
+    }
+
+    /** The session deadline passed: close the connection, whatever the client is doing. */
+    private void expire(Session session) {
+        State state = live.get(session);
+        if (state != null) {
+            LOG.info("Session {} from {} reached the session deadline of {} s; connection closed", state.dto.id,
+                    state.dto.clientAddress, limits.sessionDeadlineSeconds());
+            session.quit();
         }
     }
 

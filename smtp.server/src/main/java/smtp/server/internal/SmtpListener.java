@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
@@ -62,6 +64,11 @@ public final class SmtpListener implements ConfigurationListener {
     private final InterfaceUsage usages;
     private final ServerContext context;
     private final List<Network> relayNetworks = new ArrayList<>();
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "smtp-session-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
     private final TlsProfiles profiles = new TlsProfiles();
@@ -98,13 +105,16 @@ public final class SmtpListener implements ConfigurationListener {
         }
         this.config = config;
         this.configurationAdmin = configurationAdmin;
+        BadCommands badCommands = new BadCommands(config.maxBadCommands());
+        Sessions sessions = new Sessions(listeners, new Sessions.Limits(config.maxConnections(),
+                config.maxConnectionsPerClient(), config.sessionDeadline()), badCommands, deadlines);
         Version version = bundleContext.getBundle().getVersion();
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.context = new ServerContext(hostName,
                 PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
-                config.maxMessageSize(), config.maxRecipients(), new Sessions(listeners), () -> delivery, profiles::get, authenticators,
+                config.maxMessageSize(), config.maxRecipients(), sessions, () -> delivery, profiles::get, authenticators,
                 new AuthFailures(config.authFailureDelay(), config.authFailureDelayMax(), System::currentTimeMillis),
-                relayNetworks);
+                relayNetworks, badCommands, config.maxMessagesPerConnection());
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
@@ -119,6 +129,7 @@ public final class SmtpListener implements ConfigurationListener {
         active = false;
         running.values().forEach(endpoint -> endpoint.server().stop());
         running.clear();
+        deadlines.shutdownNow();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -235,7 +246,7 @@ public final class SmtpListener implements ConfigurationListener {
                 .bindAddress(endpoint.getAddress())
                 .hostName(context.hostName)
                 .softwareName(context.softwareName)
-                .maxConnections(config.maxConnections())
+                .maxConnections(config.maxConnections() + 1) // a backstop: Sessions refuses first, with an enhanced code
                 .connectionTimeout(config.idleTimeout(), TimeUnit.SECONDS)
                 .maxRecipients(config.maxRecipients())
                 .maxMessageSize(config.maxMessageSize())

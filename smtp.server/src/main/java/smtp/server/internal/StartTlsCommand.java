@@ -43,11 +43,11 @@ final class StartTlsCommand extends BaseCommand {
             return;
         }
         if (!commandString.trim().equalsIgnoreCase(getName())) {
-            session.sendResponse("501 5.5.4 Syntax: STARTTLS");
+            context.badCommands.reply(session, "501 5.5.4 Syntax: STARTTLS");
             return;
         }
         if (session.isTLSStarted()) {
-            session.sendResponse("503 5.5.1 Error: TLS already active");
+            context.badCommands.reply(session, "503 5.5.1 Error: TLS already active");
             return;
         }
         TlsProfile profile = context.tlsProfile(settings.tlsProfile());

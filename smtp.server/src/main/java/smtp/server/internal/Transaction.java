@@ -126,6 +126,9 @@ final class Transaction implements MessageHandler {
         message.recipients = new ArrayList<>(recipients);
         message.size = content.count();
         message.receivedAt = System.currentTimeMillis();
+        if (state != null) {
+            state.messages++;
+        }
         context.sessions.messageReceived(session, message);
         return "2.0.0 Ok: queued as " + queueId;
     }
