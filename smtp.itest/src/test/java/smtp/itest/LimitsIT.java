@@ -134,6 +134,23 @@ public class LimitsIT extends SuiteSupport {
     }
 
     @Test
+    public void anIdleClientIsDisconnectedAndOverlongCommandLinesAreRefused() throws Exception {
+        start("idleTimeout", 1);
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO limits.test"), 250);
+            SmtpClient.Reply timeout = client.read(); // says nothing: the server gives up after a second
+            assertEquals(timeout.toString(), 421, timeout.code);
+            assertTrue(client.closedByServer());
+        }
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.Reply tooLong = client.command("NOOP " + "x".repeat(1100));
+            assertEquals(tooLong.toString(), 501, tooLong.code);
+            assertTrue(client.closedByServer());
+        }
+        assertAlive();
+    }
+
+    @Test
     public void sizesRecipientsAndAddressesAreChecked() throws Exception {
         start("maxRecipients", 2, "maxMessageSize", 10000);
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
