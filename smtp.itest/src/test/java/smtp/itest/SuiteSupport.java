@@ -110,10 +110,15 @@ public abstract class SuiteSupport {
 
     // ---- configuration
 
-    /** Configures the delivery service with this test's directories, local domain example.org and the given mailboxes. */
+    /**
+     * Configures the delivery service with this test's directories, local domain example.org and the given
+     * mailboxes. Mail for other domains goes to a smarthost on a loopback port where nothing listens, so it
+     * waits in the spool (and no DNS is asked).
+     */
     protected void configureDelivery(String... mailboxes) throws IOException {
         configure("smtp.delivery", "spoolDirectory", spool.toString(), "mailboxRoot", mail.toString(),
-                "localDomains", new String[] {"example.org"}, "mailboxes", mailboxes, "hostName", "itest");
+                "localDomains", new String[] {"example.org"}, "mailboxes", mailboxes, "hostName", "itest",
+                "smarthost", "127.0.0.1:" + freePort());
     }
 
     /** Updates a singleton configuration; keys and values alternate. */

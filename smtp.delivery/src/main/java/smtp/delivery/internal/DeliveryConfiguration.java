@@ -1,7 +1,9 @@
 package smtp.delivery.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 @ObjectClassDefinition(
         id = DeliveryService.PID,
@@ -27,6 +29,54 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String[] mailboxes() default {};
 
     @AttributeDefinition(name = "Host name",
-            description = "Name written into Maildir file names; empty means this machine's name.")
+            description = "Name in Maildir file names, in EHLO to other servers and in bounces; empty means this machine's name.")
     String hostName() default "";
+
+    @AttributeDefinition(name = "Smarthost", required = false,
+            description = "host or host:port ([IPv6]:port) of a server that takes all mail for other domains. "
+                    + "Empty: each domain's own mail servers (MX).")
+    String smarthost() default "";
+
+    @AttributeDefinition(name = "Smarthost user", required = false, description = "User name for AUTH at the smarthost (sent over TLS only).")
+    String smarthostUser() default "";
+
+    @AttributeDefinition(name = "Smarthost password", type = AttributeType.PASSWORD, required = false,
+            description = "Password for AUTH at the smarthost.")
+    String _smarthostPassword() default "";
+
+    @AttributeDefinition(name = "Outbound TLS",
+            description = "opportunistic: STARTTLS when offered, certificates not checked (as mail servers do). "
+                    + "required: STARTTLS must succeed with a certificate valid for the host name, else the message waits. none.",
+            options = {@Option(label = "opportunistic", value = "opportunistic"), @Option(label = "required", value = "required"),
+                    @Option(label = "none", value = "none")})
+    String outboundTls() default "opportunistic";
+
+    @AttributeDefinition(name = "Trusted certificates", required = false,
+            description = "A PEM file of CA certificates trusted for outbound TLS, besides the JDK's.")
+    String trustedCertificates() default "";
+
+    @AttributeDefinition(name = "DNS resolver", required = false,
+            description = "host[:port] of the DNS server asked for MX and address records. Empty: the system's resolvers.")
+    String dnsResolver() default "";
+
+    @AttributeDefinition(name = "MX port", min = "1", max = "65535", description = "Port of the MX hosts.")
+    int mxPort() default 25;
+
+    @AttributeDefinition(name = "Retry intervals",
+            description = "Seconds to wait before each further attempt; the last one repeats until the maximum queue time.")
+    int[] retryIntervals() default {300, 600, 1200, 2400, 3600, 7200, 14400, 28800};
+
+    @AttributeDefinition(name = "Maximum queue time", min = "1",
+            description = "Hours a message may wait for delivery; then its recipients fail and the sender gets a bounce.")
+    int maxQueueTime() default 120;
+
+    @AttributeDefinition(name = "Outbound connections", min = "1", description = "Simultaneous deliveries in all.")
+    int maxOutboundConnections() default 10;
+
+    @AttributeDefinition(name = "Connections per destination", min = "1",
+            description = "Simultaneous connections to one destination domain.")
+    int maxConnectionsPerDestination() default 2;
+
+    @AttributeDefinition(name = "Timeout", min = "1", description = "Seconds to wait for another server's connection or reply.")
+    int timeout() default 60;
 }

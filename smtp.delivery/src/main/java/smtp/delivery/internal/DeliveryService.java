@@ -1,20 +1,19 @@
 package smtp.delivery.internal;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
@@ -31,15 +30,18 @@ import smtp.delivery.api.RecipientStatus;
 
 /**
  * The SMTP Delivery service. {@link #deliver} stores the message in the spool
- * and returns; a worker thread then delivers local recipients into their
- * Maildirs and leaves the others queued for relay.
+ * and returns; the {@link DeliveryQueue} then delivers it: locally into
+ * Maildirs, to other domains over SMTP, with retries and bounces.
  * <p>
- * It also offers the Gogo command {@code delivery:queue}.
+ * Gogo commands: {@code delivery:queue}, {@code delivery:show <id>},
+ * {@code delivery:retry <id>}, {@code delivery:delete <id>} and
+ * {@code delivery:send <from> <to> <subject> <text>}.
  */
 @Component(
         configurationPid = DeliveryService.PID,
-        immediate = true, // its worker delivers the spool whether or not anyone uses the service
-        property = {"osgi.command.scope=delivery", "osgi.command.function=queue"})
+        immediate = true, // its queue works the spool whether or not anyone uses the service
+        property = {"osgi.command.scope=delivery", "osgi.command.function=queue", "osgi.command.function=show",
+            "osgi.command.function=retry", "osgi.command.function=delete", "osgi.command.function=send"})
 @Designate(ocd = DeliveryConfiguration.class)
 public final class DeliveryService implements MailDelivery {
 
@@ -50,34 +52,42 @@ public final class DeliveryService implements MailDelivery {
 
     private final Spool spool;
     private final Mailboxes mailboxes;
-    private final String hostName;
     private final QueueIds queueIds = new QueueIds();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "smtp-delivery"));
+    private final DeliveryQueue queue;
 
     @Activate
-    public DeliveryService(DeliveryConfiguration config) throws IOException {
+    public DeliveryService(DeliveryConfiguration config) throws Exception {
         Path spoolDirectory = Paths.get(config.spoolDirectory()).toAbsolutePath();
         this.spool = new Spool(spoolDirectory);
         this.mailboxes = new Mailboxes(Paths.get(config.mailboxRoot()).toAbsolutePath(), config.localDomains());
         for (String mailbox : config.mailboxes()) {
             mailboxes.create(mailbox.trim());
         }
-        this.hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName();
-        List<String> pending = spool.recover();
-        LOG.info("Delivery service started: spool {}, mailboxes {}, local domains {}, {} message(s) to resume",
-                spoolDirectory, config.mailboxRoot(), mailboxes.localDomains(), pending.size());
-        for (String queueId : pending) {
-            worker.execute(() -> process(queueId, true));
+        String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        Relay.Tls tls;
+        try {
+            tls = Relay.Tls.valueOf(config.outboundTls().trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("outboundTls '" + config.outboundTls()
+                    + "' is not one of opportunistic, required, none; fix " + PID);
         }
+        Relay relay = new Relay(new Relay.Settings(hostName,
+                new Routes(config.smarthost(), config.dnsResolver(), config.mxPort()), tls,
+                config.trustedCertificates().isBlank() ? null : Paths.get(config.trustedCertificates()),
+                config.smarthostUser().trim(), config._smarthostPassword(), config.timeout() * 1000));
+        this.queue = new DeliveryQueue(spool, mailboxes, relay, new DeliveryQueue.Settings(hostName,
+                DeliveryQueue.intervals(config.retryIntervals()), config.maxQueueTime() * 3_600_000L,
+                config.maxOutboundConnections(), config.maxConnectionsPerDestination()), this::submit);
+        List<String> pending = spool.recover();
+        LOG.info("Delivery service started: spool {}, mailboxes {}, local domains {}, other domains via {}, {} message(s) "
+                + "to resume", spoolDirectory, config.mailboxRoot(), mailboxes.localDomains(),
+                config.smarthost().isBlank() ? "their MX hosts" : "smarthost " + config.smarthost(), pending.size());
+        queue.resume(pending);
     }
 
     @Deactivate
     void stop() throws InterruptedException {
-        worker.shutdown();
-        if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
-            LOG.warn("Delivery worker still busy after 30 s; the spool keeps what it has not finished");
-            worker.shutdownNow();
-        }
+        queue.stop();
     }
 
     @Override
@@ -94,13 +104,12 @@ public final class DeliveryService implements MailDelivery {
             LOG.error("Cannot store message {} in the spool", accepted.queueId, e.getCause());
             throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
         }
-        String queueId = accepted.queueId;
-        try {
-            worker.execute(() -> process(queueId, false));
-        } catch (RejectedExecutionException e) { // stopping: the message is safe in the spool
-            LOG.info("{}: stored; delivery resumes at the next start", queueId);
-        }
-        return queueId;
+        queue.runNow(accepted.queueId);
+        return accepted.queueId;
+    }
+
+    private String submit(Envelope envelope, byte[] content) throws DeliveryException, IOException {
+        return deliver(envelope, new ByteArrayInputStream(content));
     }
 
     @Override
@@ -108,17 +117,67 @@ public final class DeliveryService implements MailDelivery {
         return mailboxes.status(address);
     }
 
-    /** Gogo command {@code delivery:queue}: the messages in the spool and their pending recipients. */
+    /** Gogo: the messages in the spool, their pending recipients and state. */
     public String queue() throws IOException {
         StringBuilder out = new StringBuilder();
         int count = 0;
         for (String queueId : spool.recover()) {
-            Envelope envelope = spool.envelope(queueId);
-            out.append(String.format("%-20s %s  from <%s>  to %s%n", queueId, Instant.ofEpochMilli(envelope.receivedAt),
-                    envelope.reversePath, envelope.recipients));
+            out.append(line(queueId)).append(System.lineSeparator());
             count++;
         }
         return out.append(count).append(" message(s) queued").toString();
+    }
+
+    /** Gogo: one queued message in full. */
+    public String show(String queueId) throws IOException {
+        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+            return "no message " + queueId + " in the queue";
+        }
+        EnvelopeFile.Spooled spooled = spool.spooled(queueId);
+        Envelope e = spooled.envelope();
+        return String.join(System.lineSeparator(), "queue id:      " + queueId,
+                "received:      " + Instant.ofEpochMilli(e.receivedAt) + " from " + e.clientAddress + " (" + e.heloName + ")",
+                "sender:        <" + e.reversePath + ">", "recipients:    " + e.recipients,
+                "attempts:      " + spooled.state().attempts(),
+                "next attempt:  " + (spooled.state().attempts() == 0 ? "now" : Instant.ofEpochMilli(spooled.state().nextAttempt())),
+                "last error:    " + spooled.state().lastError());
+    }
+
+    /** Gogo: try a queued message again now. */
+    public String retry(String queueId) {
+        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+            return "no message " + queueId + " in the queue";
+        }
+        queue.runNow(queueId);
+        return queueId + ": trying again now";
+    }
+
+    /** Gogo: remove a queued message, without a bounce. */
+    public String delete(String queueId) throws IOException {
+        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+            return "no message " + queueId + " in the queue";
+        }
+        spool.remove(queueId);
+        LOG.info("{}: deleted from the queue by an operator", queueId);
+        return queueId + ": deleted";
+    }
+
+    /** Gogo: sends a short text message through this service, with no SMTP server involved. */
+    public String send(String from, String to, String subject, String text) throws DeliveryException, IOException {
+        Envelope envelope = new Envelope();
+        envelope.reversePath = from;
+        envelope.recipients = List.of(to);
+        String message = "From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: " + subject.replaceAll("\\p{Cntrl}", " ")
+                + "\r\n\r\n" + text.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n";
+        return "queued as " + deliver(envelope, new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private String line(String queueId) throws IOException {
+        EnvelopeFile.Spooled spooled = spool.spooled(queueId);
+        Envelope envelope = spooled.envelope();
+        return String.format("%-20s %s  from <%s>  to %s%s", queueId, Instant.ofEpochMilli(envelope.receivedAt),
+                envelope.reversePath, envelope.recipients,
+                spooled.state().attempts() == 0 ? "" : "  (" + spooled.state().attempts() + " attempts; " + spooled.state().lastError() + ")");
     }
 
     private Envelope validate(Envelope in) throws DeliveryException {
@@ -160,47 +219,5 @@ public final class DeliveryService implements MailDelivery {
 
     private static String printable(String text) {
         return text == null ? "null" : text.replaceAll("\\p{Cntrl}", "?");
-    }
-
-    /**
-     * Delivers the local recipients of one spooled message and keeps the rest
-     * queued. Runs on the worker thread only.
-     */
-    private void process(String queueId, boolean resumed) {
-        try {
-            Envelope envelope = spool.envelope(queueId);
-            List<String> remaining = new ArrayList<>();
-            String name = Maildir.fileName(envelope.receivedAt, queueId, hostName);
-            for (String recipient : envelope.recipients) {
-                switch (mailboxes.status(recipient)) {
-                    case LOCAL -> {
-                        Path mailbox = mailboxes.pathOf(recipient);
-                        if (resumed && Maildir.contains(mailbox, name)) {
-                            LOG.info("{}: already in the mailbox of <{}>", queueId, recipient);
-                        } else {
-                            Maildir.deliver(mailbox, name, spool.messageFile(queueId), envelope.reversePath, recipient);
-                            LOG.info("{}: delivered to <{}> in {}", queueId, recipient, mailbox);
-                        }
-                    }
-                    case REMOTE -> remaining.add(recipient);
-                    case UNKNOWN -> {
-                        LOG.warn("{}: <{}> no longer has a mailbox; the message stays in the spool", queueId, recipient);
-                        remaining.add(recipient);
-                    }
-                }
-            }
-            if (remaining.isEmpty()) {
-                spool.remove(queueId);
-            } else {
-                if (remaining.size() != envelope.recipients.size()) {
-                    envelope.recipients = remaining;
-                    spool.rewrite(envelope);
-                }
-                LOG.info("{}: waiting in the spool for {}: relay to other domains is not available yet",
-                        queueId, remaining);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("{}: delivery failed; the message stays in the spool and is retried at the next start", queueId, e);
-        }
     }
 }

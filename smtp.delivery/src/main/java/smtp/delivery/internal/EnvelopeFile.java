@@ -9,13 +9,26 @@ import smtp.delivery.api.Envelope;
 
 /**
  * The envelope as it is kept in the spool: one {@code name: value} line per
- * field, one {@code recipient:} line per recipient still to be delivered.
+ * field, one {@code recipient:} line per recipient still to be delivered, and
+ * the queue state (attempts so far, when the next is due, the last error).
  */
 final class EnvelopeFile {
+
+    /** Where a queued message stands. */
+    record State(int attempts, long nextAttempt, String lastError) {
+        static final State NEW = new State(0, 0, null);
+    }
+
+    /** An envelope with its state. */
+    record Spooled(Envelope envelope, State state) {}
 
     private EnvelopeFile() {}
 
     static byte[] encode(Envelope envelope) {
+        return encode(envelope, State.NEW);
+    }
+
+    static byte[] encode(Envelope envelope, State state) {
         StringBuilder text = new StringBuilder(256);
         line(text, "queue-id", envelope.queueId);
         line(text, "received-at", Long.toString(envelope.receivedAt));
@@ -27,6 +40,11 @@ final class EnvelopeFile {
         for (String recipient : envelope.recipients) {
             line(text, "recipient", recipient);
         }
+        if (state.attempts() > 0) {
+            line(text, "attempts", Integer.toString(state.attempts()));
+            line(text, "next-attempt", Long.toString(state.nextAttempt()));
+            line(text, "last-error", state.lastError() == null ? null : state.lastError().replaceAll("\\p{Cntrl}", " "));
+        }
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -37,7 +55,14 @@ final class EnvelopeFile {
     }
 
     static Envelope decode(byte[] bytes) throws IOException {
+        return decodeWithState(bytes).envelope();
+    }
+
+    static Spooled decodeWithState(byte[] bytes) throws IOException {
         Envelope envelope = new Envelope();
+        int attempts = 0;
+        long nextAttempt = 0;
+        String lastError = null;
         List<String> recipients = new ArrayList<>();
         for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
             int colon = line.indexOf(": ");
@@ -59,6 +84,9 @@ final class EnvelopeFile {
                 case "user" -> envelope.authenticatedUser = value;
                 case "tls" -> envelope.tls = Boolean.parseBoolean(value);
                 case "recipient" -> recipients.add(value);
+                case "attempts" -> attempts = Integer.parseInt(value);
+                case "next-attempt" -> nextAttempt = Long.parseLong(value);
+                case "last-error" -> lastError = value;
                 default -> throw new IOException("unknown envelope field: " + name);
             }
         }
@@ -66,6 +94,6 @@ final class EnvelopeFile {
             throw new IOException("envelope without queue id or recipients");
         }
         envelope.recipients = recipients;
-        return envelope;
+        return new Spooled(envelope, new State(attempts, nextAttempt, lastError));
     }
 }

@@ -65,7 +65,7 @@ final class Spool {
                 }
                 writeFailure(() -> { out.force(true); return null; });
             }
-            writeFailure(() -> { writeEnvelope(envelope); return null; });
+            writeFailure(() -> { writeEnvelope(envelope, EnvelopeFile.State.NEW); return null; });
             committed = true;
         } finally {
             if (!committed) {
@@ -74,9 +74,9 @@ final class Spool {
         }
     }
 
-    /** Replaces the envelope of a stored message, atomically. */
-    void rewrite(Envelope envelope) throws IOException {
-        writeEnvelope(envelope);
+    /** Replaces the envelope and state of a stored message, atomically. */
+    void rewrite(Envelope envelope, EnvelopeFile.State state) throws IOException {
+        writeEnvelope(envelope, state);
     }
 
     /** Removes a message: the envelope first, so that a crash in between leaves only debris. */
@@ -86,7 +86,11 @@ final class Spool {
     }
 
     Envelope envelope(String queueId) throws IOException {
-        return EnvelopeFile.decode(Files.readAllBytes(envelopeFile(queueId)));
+        return spooled(queueId).envelope();
+    }
+
+    EnvelopeFile.Spooled spooled(String queueId) throws IOException {
+        return EnvelopeFile.decodeWithState(Files.readAllBytes(envelopeFile(queueId)));
     }
 
     Path messageFile(String queueId) {
@@ -129,10 +133,10 @@ final class Spool {
         return queue.resolve(queueId + ENVELOPE);
     }
 
-    private void writeEnvelope(Envelope envelope) throws IOException {
+    private void writeEnvelope(Envelope envelope, EnvelopeFile.State state) throws IOException {
         Path staged = tmp.resolve(envelope.queueId + ENVELOPE);
         try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(EnvelopeFile.encode(envelope));
+            ByteBuffer bytes = ByteBuffer.wrap(EnvelopeFile.encode(envelope, state));
             while (bytes.hasRemaining()) {
                 out.write(bytes);
             }

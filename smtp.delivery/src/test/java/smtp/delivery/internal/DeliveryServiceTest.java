@@ -38,7 +38,8 @@ public class DeliveryServiceTest {
         Path root = folder.getRoot().toPath();
         return new DeliveryService(config(Map.of("spoolDirectory", root.resolve("spool").toString(),
                 "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"Example.ORG"},
-                "mailboxes", new String[] {"bob@example.org"}, "hostName", "unit")));
+                "mailboxes", new String[] {"bob@example.org"}, "hostName", "unit",
+                "smarthost", "127.0.0.1:" + ScriptedPeer.closedPort())));
     }
 
     private static Envelope envelope(String... recipients) {

@@ -84,7 +84,7 @@ public class SpoolTest {
     public void rewriteReplacesTheRecipientsAndRemoveDeletesBoth() throws Exception {
         Spool spool = new Spool(folder.getRoot().toPath());
         spool.store(envelope("Q3", "a@x.test", "b@y.test"), new ByteArrayInputStream(new byte[] {'a'}));
-        spool.rewrite(envelope("Q3", "b@y.test"));
+        spool.rewrite(envelope("Q3", "b@y.test"), EnvelopeFile.State.NEW);
         assertEquals(List.of("b@y.test"), spool.envelope("Q3").recipients);
         spool.remove("Q3");
         assertFalse(spool.contains("Q3"));

@@ -1,0 +1,275 @@
+package smtp.delivery.internal;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * The SMTP client side of the relay: one connection to one server, carrying
+ * one message to the recipients of one destination. It uses PIPELINING for
+ * the envelope, SIZE, 8BITMIME and STARTTLS when the server offers them, and
+ * AUTH PLAIN when given credentials.
+ */
+final class RelayClient implements Closeable {
+
+    /** A reply: its code and text. */
+    record Reply(int code, String text) {
+        boolean positive() {
+            return code >= 200 && code < 400;
+        }
+
+        boolean permanent() {
+            return code >= 500;
+        }
+
+        @Override
+        public String toString() {
+            return code + " " + text;
+        }
+    }
+
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private final Set<String> extensions = new TreeSet<>();
+    private final String host;
+
+    RelayClient(InetSocketAddress address, String host, int timeoutMillis) throws IOException {
+        this.host = host;
+        socket = new Socket();
+        try {
+            socket.connect(address, timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            streams();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void streams() throws IOException {
+        in = new BufferedInputStream(socket.getInputStream());
+        out = new BufferedOutputStream(socket.getOutputStream());
+    }
+
+    /** Reads the greeting and says EHLO (HELO if EHLO is refused). */
+    Reply hello(String heloName) throws IOException {
+        Reply greeting = read();
+        if (!greeting.positive()) {
+            return greeting;
+        }
+        return ehlo(heloName);
+    }
+
+    private Reply ehlo(String heloName) throws IOException {
+        Reply reply = command("EHLO " + heloName);
+        extensions.clear();
+        if (reply.positive()) {
+            String[] lines = reply.text().split("\n");
+            for (int i = 1; i < lines.length; i++) {
+                extensions.add(lines[i].trim().toUpperCase(Locale.ROOT));
+            }
+            return reply;
+        }
+        return command("HELO " + heloName);
+    }
+
+    boolean offers(String extension) {
+        for (String offered : extensions) {
+            if (offered.equals(extension) || offered.startsWith(extension + " ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Starts TLS and says EHLO again.
+     *
+     * @param verify whether the server's certificate must be valid for {@code host}
+     */
+    Reply startTls(SSLSocketFactory factory, boolean verify, String heloName) throws IOException {
+        Reply reply = command("STARTTLS");
+        if (reply.code() != 220) {
+            return reply;
+        }
+        SSLSocket tls = (SSLSocket) factory.createSocket(socket, host, socket.getPort(), true);
+        tls.setUseClientMode(true);
+        if (verify) {
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the host name must match the certificate
+            tls.setSSLParameters(parameters);
+        }
+        tls.startHandshake();
+        socket = tls;
+        streams();
+        return ehlo(heloName);
+    }
+
+    Reply authPlain(String user, String password) throws IOException {
+        byte[] token = ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8);
+        return command("AUTH PLAIN " + Base64.getEncoder().encodeToString(token));
+    }
+
+    /**
+     * Sends the envelope (pipelined when offered) and the message.
+     *
+     * @return the reply for each recipient: its RCPT reply if that refused it, else the end-of-data reply;
+     *         or, when MAIL or DATA failed, that reply for every recipient
+     */
+    Map<String, Reply> send(String reversePath, List<String> recipients, Path message) throws IOException {
+        long size = Files.size(message);
+        String mail = "MAIL FROM:<" + reversePath + ">" + (offers("SIZE") ? " SIZE=" + size : "")
+                + (offers("8BITMIME") ? " BODY=8BITMIME" : "");
+        List<String> envelope = new ArrayList<>();
+        envelope.add(mail);
+        for (String recipient : recipients) {
+            envelope.add("RCPT TO:<" + recipient + ">");
+        }
+        List<Reply> replies = new ArrayList<>();
+        if (offers("PIPELINING")) {
+            for (String line : envelope) {
+                write(line);
+            }
+            out.flush();
+            for (int i = 0; i < envelope.size(); i++) {
+                replies.add(read());
+            }
+        } else {
+            for (String line : envelope) {
+                Reply reply = command(line);
+                replies.add(reply);
+                if (replies.size() == 1 && !reply.positive()) {
+                    break;
+                }
+            }
+        }
+        Map<String, Reply> results = new LinkedHashMap<>();
+        if (!replies.get(0).positive()) {
+            recipients.forEach(recipient -> results.put(recipient, replies.get(0)));
+            return results;
+        }
+        List<String> accepted = new ArrayList<>();
+        for (int i = 0; i < recipients.size(); i++) {
+            Reply reply = replies.get(i + 1);
+            if (reply.positive()) {
+                accepted.add(recipients.get(i));
+            } else {
+                results.put(recipients.get(i), reply);
+            }
+        }
+        if (accepted.isEmpty()) {
+            command("RSET");
+            return results;
+        }
+        Reply data = command("DATA");
+        if (data.code() != 354) {
+            accepted.forEach(recipient -> results.put(recipient, data));
+            return results;
+        }
+        writeDotStuffed(message);
+        Reply end = read();
+        accepted.forEach(recipient -> results.put(recipient, end));
+        return results;
+    }
+
+    /** The message, dot-stuffed, then the lone dot. */
+    private void writeDotStuffed(Path message) throws IOException {
+        boolean[] lineStart = {true};
+        OutputStream stuffing = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                if (lineStart[0] && b == '.') {
+                    out.write('.');
+                }
+                out.write(b);
+                lineStart[0] = b == '\n';
+            }
+        };
+        try (InputStream content = new BufferedInputStream(Files.newInputStream(message))) {
+            content.transferTo(stuffing);
+        }
+        if (!lineStart[0]) {
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    void quit() {
+        try {
+            command("QUIT");
+        } catch (IOException e) {
+            // the message is delivered or not already; QUIT is a courtesy
+        }
+    }
+
+    Reply command(String line) throws IOException {
+        write(line);
+        out.flush();
+        return read();
+    }
+
+    private void write(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    Reply read() throws IOException {
+        List<String> lines = new ArrayList<>();
+        while (true) {
+            String line = readLine();
+            if (line.length() < 3 || !Character.isDigit(line.charAt(0))) {
+                throw new IOException("not an SMTP reply: " + line);
+            }
+            lines.add(line.length() > 4 ? line.substring(4) : "");
+            if (line.length() == 3 || line.charAt(3) != '-') {
+                return new Reply(Integer.parseInt(line.substring(0, 3)), String.join("\n", lines));
+            }
+            if (lines.size() > 100) {
+                throw new IOException("reply of more than 100 lines");
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        for (int b; (b = in.read()) >= 0; ) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, end, StandardCharsets.UTF_8);
+            }
+            if (line.size() >= 4096) {
+                throw new IOException("reply line longer than 4096 bytes");
+            }
+            line.write(b);
+        }
+        throw new IOException("connection closed by the server");
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,166 @@
+package smtp.delivery.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import smtp.delivery.api.Envelope;
+
+/** The relay end to end: the delivery service, its queue and a scripted SMTP peer as smarthost. */
+public class RelayTest {
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private static final String BODY = "Subject: hi\r\nFrom: alice@example.org\r\n\r\n.dotted line\r\nbye\r\n";
+
+    private DeliveryService service(int smarthostPort) throws Exception {
+        Path root = folder.getRoot().toPath();
+        Map<String, Object> values = new HashMap<>(Map.of("spoolDirectory", root.resolve("spool").toString(),
+                "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"example.org"},
+                "mailboxes", new String[] {"alice@example.org"}, "hostName", "mx.example.org",
+                "smarthost", "127.0.0.1:" + smarthostPort, "retryIntervals", new int[] {1}, "timeout", 10));
+        return new DeliveryService((DeliveryConfiguration) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DeliveryConfiguration.class},
+                (proxy, method, args) -> values.getOrDefault(method.getName(), method.getDefaultValue())));
+    }
+
+    private static String send(DeliveryService service, String from, String... to) throws Exception {
+        Envelope envelope = new Envelope();
+        envelope.reversePath = from;
+        envelope.recipients = List.of(to);
+        return service.deliver(envelope, new ByteArrayInputStream(BODY.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private List<Path> files(String folderPath) throws Exception {
+        Path dir = folder.getRoot().toPath().resolve(folderPath);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.toList();
+        }
+    }
+
+    private static <T> T await(String what, Callable<T> check) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            T value = check.call();
+            if (value != null) {
+                return value;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    @Test
+    public void relaysToTheSmarthostWithPipeliningSizeAndEightBitMime() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> "250 2.0.0 queued")) {
+            DeliveryService service = service(peer.port());
+            try {
+                send(service, "alice@example.org", "carol@remote.test", "dave@remote.test");
+                await("the relayed message", () -> peer.messages.isEmpty() ? null : true);
+                assertEquals(BODY, peer.messages.get(0));
+                assertTrue(peer.commands.toString(), peer.commands.contains("MAIL FROM:<alice@example.org> SIZE="
+                        + BODY.length() + " BODY=8BITMIME"));
+                assertTrue(peer.commands.contains("RCPT TO:<carol@remote.test>"));
+                assertTrue(peer.commands.contains("RCPT TO:<dave@remote.test>"));
+                assertEquals("one connection carries both recipients", 1, peer.commands.stream().filter(c -> c.startsWith("MAIL")).count());
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    public void aTemporaryFailureIsRetriedAndThenDelivered() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> n == 1 ? "451 4.3.0 try again later" : "250 2.0.0 queued")) {
+            DeliveryService service = service(peer.port());
+            try {
+                String queueId = send(service, "alice@example.org", "carol@remote.test");
+                await("the second attempt", () -> peer.messages.size() >= 2 ? true : null);
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                assertEquals(2, peer.messages.size());
+                assertTrue(service.show(queueId), service.show(queueId).startsWith("no message"));
+                assertEquals("no bounce", List.of(), files("mail/example.org/alice/new"));
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    public void aPermanentFailureBouncesToTheSenderAndTheOthersAreDelivered() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> rcpt.startsWith("carol") ? "550 5.1.1 <carol@remote.test>: no such user"
+                : "250 2.1.5 Ok", n -> "250 2.0.0 queued")) {
+            DeliveryService service = service(peer.port());
+            try {
+                String queueId = send(service, "alice@example.org", "carol@remote.test", "dave@remote.test");
+                List<Path> bounces = await("the bounce", () -> {
+                    List<Path> found = files("mail/example.org/alice/new");
+                    return found.isEmpty() ? null : found;
+                });
+                String bounce = Files.readString(bounces.get(0));
+                assertTrue(bounce, bounce.startsWith("Return-Path: <>\r\nDelivered-To: alice@example.org\r\n"));
+                assertTrue(bounce, bounce.contains("Content-Type: multipart/report; report-type=delivery-status;"));
+                assertTrue(bounce, bounce.contains("X-Queue-ID: " + queueId + "\r\n"));
+                assertTrue(bounce, bounce.contains("Final-Recipient: rfc822; carol@remote.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"));
+                assertTrue(bounce, bounce.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: alice@example.org\r\n\r\n--"));
+                assertTrue("dave was delivered, not bounced", !bounce.contains("dave@remote.test"));
+                assertEquals(1, peer.messages.size());
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    public void theNullSenderGetsNoBounce() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "550 5.1.1 no such user", n -> "250 2.0.0 queued")) {
+            DeliveryService service = service(peer.port());
+            try {
+                send(service, "", "carol@remote.test");
+                await("the refused attempt", () -> peer.commands.stream().anyMatch(c -> c.startsWith("RCPT")) ? true : null);
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                assertEquals(List.of(), files("mail/example.org/alice/new"));
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    public void anUnreachableServerDefersAndTheQueueSaysWhy() throws Exception {
+        DeliveryService service = service(ScriptedPeer.closedPort());
+        try {
+            String queueId = send(service, "alice@example.org", "carol@remote.test");
+            String shown = await("a recorded attempt", () -> {
+                String text = service.show(queueId);
+                return text.contains("attempts:      0") ? null : text;
+            });
+            assertTrue(shown, shown.contains("recipients:    [carol@remote.test]"));
+            assertTrue(shown, shown.contains("last error:    127.0.0.1 [127.0.0.1]: Connection refused"));
+            assertEquals(queueId + ": deleted", service.delete(queueId));
+            assertEquals("0 message(s) queued", service.queue());
+        } finally {
+            service.stop();
+        }
+    }
+}

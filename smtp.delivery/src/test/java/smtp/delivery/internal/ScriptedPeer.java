@@ -1,0 +1,118 @@
+package smtp.delivery.internal;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * An SMTP server on a loopback port for the relay tests: it speaks real SMTP
+ * over sockets, records every command and message, and answers RCPT and the
+ * end of data as the test says.
+ */
+final class ScriptedPeer implements AutoCloseable {
+
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    private final ServerSocket server;
+    private final Function<String, String> rcptReply;
+    private final Function<Integer, String> dataReply;
+    private final Thread thread;
+
+    /**
+     * @param rcptReply the reply to RCPT TO for an address
+     * @param dataReply the reply to the end of data for the n-th message (from 1)
+     */
+    ScriptedPeer(Function<String, String> rcptReply, Function<Integer, String> dataReply) throws IOException {
+        this.server = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
+        this.rcptReply = rcptReply;
+        this.dataReply = dataReply;
+        this.thread = new Thread(this::serve, "scripted-smtp-peer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** A loopback port where nothing listens. */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.setSoTimeout(10000);
+                converse(new BufferedInputStream(socket.getInputStream()), socket.getOutputStream());
+            } catch (IOException e) {
+                // closed, or the client went away: next connection
+            }
+        }
+    }
+
+    private void converse(InputStream in, OutputStream out) throws IOException {
+        reply(out, "220 peer.test ESMTP scripted");
+        for (String line; (line = readLine(in)) != null; ) {
+            commands.add(line);
+            String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line;
+            switch (verb) {
+                case "EHLO" -> reply(out, "250-peer.test\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n250 8BITMIME");
+                case "MAIL" -> reply(out, "250 2.1.0 Ok");
+                case "RCPT" -> reply(out, rcptReply.apply(line.substring(line.indexOf('<') + 1, line.indexOf('>'))));
+                case "DATA" -> {
+                    reply(out, "354 go ahead");
+                    messages.add(readData(in));
+                    reply(out, dataReply.apply(messages.size()));
+                }
+                case "QUIT" -> {
+                    reply(out, "221 2.0.0 Bye");
+                    return;
+                }
+                default -> reply(out, "250 2.0.0 Ok");
+            }
+        }
+    }
+
+    private static String readData(InputStream in) throws IOException {
+        StringBuilder message = new StringBuilder();
+        for (String line; (line = readLine(in)) != null && !line.equals("."); ) {
+            message.append(line.startsWith(".") ? line.substring(1) : line).append("\r\n");
+        }
+        return message.toString();
+    }
+
+    private static void reply(OutputStream out, String reply) throws IOException {
+        out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0; ) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length,
+                        StandardCharsets.UTF_8);
+            }
+            line.write(b);
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
