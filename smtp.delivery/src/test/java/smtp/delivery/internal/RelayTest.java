@@ -29,11 +29,16 @@ public class RelayTest {
     private static final String BODY = "Subject: hi\r\nFrom: alice@example.org\r\n\r\n.dotted line\r\nbye\r\n";
 
     private DeliveryService service(int smarthostPort) throws Exception {
+        return service(Map.of("smarthost", "127.0.0.1:" + smarthostPort));
+    }
+
+    private DeliveryService service(Map<String, Object> settings) throws Exception {
         Path root = folder.getRoot().toPath();
         Map<String, Object> values = new HashMap<>(Map.of("spoolDirectory", root.resolve("spool").toString(),
                 "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"example.org"},
                 "mailboxes", new String[] {"alice@example.org"}, "hostName", "mx.example.org",
-                "smarthost", "127.0.0.1:" + smarthostPort, "retryIntervals", new int[] {1}, "timeout", 10));
+                "retryIntervals", new int[] {1}, "timeout", 10));
+        values.putAll(settings);
         return new DeliveryService((DeliveryConfiguration) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {DeliveryConfiguration.class},
                 (proxy, method, args) -> values.getOrDefault(method.getName(), method.getDefaultValue())));
@@ -143,6 +148,65 @@ public class RelayTest {
             } finally {
                 service.stop();
             }
+        }
+    }
+
+    @Test
+    public void relaysToTheMxHostFoundInDns() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> "250 2.0.0 queued");
+                Dnsmasq dns = new Dnsmasq(folder.newFile("dnsmasq.log"), "--mx-host=remote.test,mail.remote.test,10",
+                        "--host-record=mail.remote.test,127.0.0.1")) {
+            DeliveryService service = service(Map.of("dnsResolver", dns.address(), "mxPort", peer.port()));
+            try {
+                send(service, "alice@example.org", "carol@remote.test");
+                await("the message at the MX host", () -> peer.messages.isEmpty() ? null : true);
+                assertEquals(BODY, peer.messages.get(0));
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    public void aRestartInTheMiddleOfTheQueueLosesNothingAndSendsNothingTwice() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> n == 1 ? "451 4.3.0 later" : "250 2.0.0 queued")) {
+            Map<String, Object> slowRetry = Map.of("smarthost", "127.0.0.1:" + peer.port(), "retryIntervals", new int[] {3600});
+            DeliveryService first = service(slowRetry);
+            String queueId;
+            try {
+                queueId = send(first, "alice@example.org", "carol@remote.test");
+                await("the deferred attempt", () -> first.show(queueId).contains("attempts:      1") ? true : null);
+            } finally {
+                first.stop();
+            }
+            // the next attempt is an hour away: a restart keeps that time, an operator's retry runs it now
+            DeliveryService second = service(slowRetry);
+            try {
+                assertTrue(second.queue(), second.queue().contains(queueId));
+                assertEquals(queueId + ": trying again now", second.retry(queueId));
+                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                second.stop();
+                assertEquals("one refused attempt, one delivery", 2, peer.messages.size());
+            } finally {
+                second.stop();
+            }
+        }
+    }
+
+    @Test
+    public void theGogoSendCommandQueuesAMessageWithoutAnyServer() throws Exception {
+        DeliveryService service = service(ScriptedPeer.closedPort());
+        try {
+            String reply = service.send("monitor@example.org", "alice@example.org", "started", "The monitor is up.");
+            assertTrue(reply, reply.startsWith("queued as "));
+            Path delivered = await("the message", () -> {
+                List<Path> found = files("mail/example.org/alice/new");
+                return found.isEmpty() ? null : found.get(0);
+            });
+            assertTrue(Files.readString(delivered).endsWith("Subject: started\r\n\r\nThe monitor is up.\r\n"));
+        } finally {
+            service.stop();
         }
     }
 
