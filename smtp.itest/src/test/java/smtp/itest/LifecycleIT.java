@@ -124,7 +124,8 @@ public class LifecycleIT extends SuiteSupport {
         events.clear();
         sendOverSmtp("without events");
         assertMailboxHas(2, "without events");
-        assertEquals(List.of(), events);
+        // the delivery service posts its own events (smtp/delivery/*); the session events are gone
+        assertEquals(List.of(), events.stream().filter(e -> !e.getTopic().startsWith("smtp/delivery/")).toList());
 
         reinstall("smtp.events").start();
         await("the events publisher to come back", () -> {

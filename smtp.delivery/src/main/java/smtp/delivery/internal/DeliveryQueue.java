@@ -44,22 +44,34 @@ final class DeliveryQueue {
         String submit(Envelope envelope, byte[] content) throws DeliveryException, IOException;
     }
 
+    /** Told each recipient's outcome (the delivery events). */
+    interface Outcomes {
+        void delivered(String queueId, Envelope envelope, String recipient, String transport, String detail, int attempts);
+
+        void deferred(String queueId, Envelope envelope, String recipient, String detail, int attempts, long nextAttempt);
+
+        void bounced(String queueId, Envelope envelope, String recipient, String detail, int attempts);
+    }
+
     private final Spool spool;
     private final Mailboxes mailboxes;
     private final Relay relay;
     private final Settings settings;
     private final Submitter submitter;
+    private final Outcomes outcomes;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
 
-    DeliveryQueue(Spool spool, Mailboxes mailboxes, Relay relay, Settings settings, Submitter submitter) {
+    DeliveryQueue(Spool spool, Mailboxes mailboxes, Relay relay, Settings settings, Submitter submitter,
+            Outcomes outcomes) {
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.relay = relay;
         this.settings = settings;
         this.submitter = submitter;
+        this.outcomes = outcomes;
         this.workers = Executors.newFixedThreadPool(settings.maxConnections(), r -> new Thread(r, "smtp-delivery"));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "smtp-delivery-timer");
@@ -136,6 +148,7 @@ final class DeliveryQueue {
                     } else {
                         Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient);
                         LOG.info("{}: delivered to <{}> in {}", queueId, recipient, mailbox);
+                        outcomes.delivered(queueId, envelope, recipient, "local", mailbox.toString(), spooled.state().attempts() + 1);
                     }
                 }
                 case UNKNOWN -> failed.add(new Bounce.Failure(recipient, "5.1.1 the mailbox no longer exists"));
@@ -156,7 +169,10 @@ final class DeliveryQueue {
                     String recipient = outcome.getKey();
                     String detail = outcome.getValue().detail();
                     switch (outcome.getValue().result()) {
-                        case DELIVERED -> LOG.info("{}: relayed to <{}>: {}", queueId, recipient, detail);
+                        case DELIVERED -> {
+                            LOG.info("{}: relayed to <{}>: {}", queueId, recipient, detail);
+                            outcomes.delivered(queueId, envelope, recipient, "smtp", detail, spooled.state().attempts() + 1);
+                        }
                         case FAILED -> failed.add(new Bounce.Failure(recipient, detail));
                         case DEFERRED -> {
                             deferred.add(recipient);
@@ -179,6 +195,8 @@ final class DeliveryQueue {
         }
         failed.forEach(failure -> LOG.warn("{}: <{}> failed: {}", queueId, failure.recipient(), failure.detail()));
         bounce(queueId, envelope, failed, message);
+        failed.forEach(failure -> outcomes.bounced(queueId, envelope, failure.recipient(), failure.detail(),
+                state.attempts() + 1));
         if (deferred.isEmpty()) {
             spool.remove(queueId);
             return;
@@ -188,6 +206,9 @@ final class DeliveryQueue {
         long next = now + intervals[Math.min(attempts, intervals.length) - 1];
         envelope.recipients = deferred;
         spool.rewrite(envelope, new EnvelopeFile.State(attempts, next, lastError));
+        for (String recipient : deferred) {
+            outcomes.deferred(queueId, envelope, recipient, lastError, attempts, next);
+        }
         LOG.info("{}: deferred for {} (attempt {}): {}; next attempt in {} s", queueId, deferred, attempts, lastError,
                 (next - now) / 1000);
         schedule(queueId, next - now, false);

@@ -10,22 +10,33 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.delivery.api.DeliveryEvents;
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.MailDelivery;
+import smtp.delivery.api.MailQueue;
+import smtp.delivery.api.QueuedMessageDTO;
 import smtp.delivery.api.RecipientStatus;
 
 /**
@@ -33,17 +44,19 @@ import smtp.delivery.api.RecipientStatus;
  * and returns; the {@link DeliveryQueue} then delivers it: locally into
  * Maildirs, to other domains over SMTP, with retries and bounces.
  * <p>
- * Gogo commands: {@code delivery:queue}, {@code delivery:show <id>},
- * {@code delivery:retry <id>}, {@code delivery:delete <id>} and
+ * It is the {@link MailQueue} too. Gogo commands: {@code delivery:queue},
+ * {@code delivery:show <id>}, {@code delivery:retry <id>},
+ * {@code delivery:remove <id>} and
  * {@code delivery:send <from> <to> <subject> <text>}.
  */
 @Component(
         configurationPid = DeliveryService.PID,
         immediate = true, // its queue works the spool whether or not anyone uses the service
+        service = {MailDelivery.class, MailQueue.class},
         property = {"osgi.command.scope=delivery", "osgi.command.function=queue", "osgi.command.function=show",
-            "osgi.command.function=retry", "osgi.command.function=delete", "osgi.command.function=send"})
+            "osgi.command.function=retry", "osgi.command.function=remove", "osgi.command.function=send"})
 @Designate(ocd = DeliveryConfiguration.class)
-public final class DeliveryService implements MailDelivery {
+public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQueue.Outcomes {
 
     static final String PID = "smtp.delivery";
 
@@ -54,6 +67,10 @@ public final class DeliveryService implements MailDelivery {
     private final Mailboxes mailboxes;
     private final QueueIds queueIds = new QueueIds();
     private final DeliveryQueue queue;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventAdmin eventAdmin;
 
     @Activate
     public DeliveryService(DeliveryConfiguration config) throws Exception {
@@ -77,7 +94,7 @@ public final class DeliveryService implements MailDelivery {
                 config.smarthostUser().trim(), config._smarthostPassword(), config.timeout() * 1000));
         this.queue = new DeliveryQueue(spool, mailboxes, relay, new DeliveryQueue.Settings(hostName,
                 DeliveryQueue.intervals(config.retryIntervals()), config.maxQueueTime() * 3_600_000L,
-                config.maxOutboundConnections(), config.maxConnectionsPerDestination()), this::submit);
+                config.maxOutboundConnections(), config.maxConnectionsPerDestination()), this::submit, this);
         List<String> pending = spool.recover();
         LOG.info("Delivery service started: spool {}, mailboxes {}, local domains {}, other domains via {}, {} message(s) "
                 + "to resume", spoolDirectory, config.mailboxRoot(), mailboxes.localDomains(),
@@ -117,49 +134,132 @@ public final class DeliveryService implements MailDelivery {
         return mailboxes.status(address);
     }
 
-    /** Gogo: the messages in the spool, their pending recipients and state. */
-    public String queue() throws IOException {
-        StringBuilder out = new StringBuilder();
-        int count = 0;
-        for (String queueId : spool.recover()) {
-            out.append(line(queueId)).append(System.lineSeparator());
-            count++;
+    @Override
+    public List<QueuedMessageDTO> list() {
+        List<QueuedMessageDTO> messages = new ArrayList<>();
+        try {
+            for (String queueId : spool.recover()) {
+                QueuedMessageDTO message = get(queueId);
+                if (message != null) {
+                    messages.add(message);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return out.append(count).append(" message(s) queued").toString();
+        messages.sort(java.util.Comparator.comparingLong(m -> m.receivedAt));
+        return messages;
     }
 
-    /** Gogo: one queued message in full. */
-    public String show(String queueId) throws IOException {
-        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
-            return "no message " + queueId + " in the queue";
+    @Override
+    public QueuedMessageDTO get(String queueId) {
+        if (queueId == null || !QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+            return null;
         }
-        EnvelopeFile.Spooled spooled = spool.spooled(queueId);
-        Envelope e = spooled.envelope();
-        return String.join(System.lineSeparator(), "queue id:      " + queueId,
-                "received:      " + Instant.ofEpochMilli(e.receivedAt) + " from " + e.clientAddress + " (" + e.heloName + ")",
-                "sender:        <" + e.reversePath + ">", "recipients:    " + e.recipients,
-                "attempts:      " + spooled.state().attempts(),
-                "next attempt:  " + (spooled.state().attempts() == 0 ? "now" : Instant.ofEpochMilli(spooled.state().nextAttempt())),
-                "last error:    " + spooled.state().lastError());
+        try {
+            EnvelopeFile.Spooled spooled = spool.spooled(queueId);
+            QueuedMessageDTO message = new QueuedMessageDTO();
+            message.queueId = queueId;
+            message.sender = spooled.envelope().reversePath;
+            message.recipients = new ArrayList<>(spooled.envelope().recipients);
+            message.receivedAt = spooled.envelope().receivedAt;
+            message.attempts = spooled.state().attempts();
+            message.nextAttempt = spooled.state().nextAttempt();
+            message.lastError = spooled.state().lastError();
+            return message;
+        } catch (IOException e) {
+            return null; // delivered and removed while being read
+        }
     }
 
-    /** Gogo: try a queued message again now. */
-    public String retry(String queueId) {
-        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
-            return "no message " + queueId + " in the queue";
+    @Override
+    public boolean retryNow(String queueId) {
+        if (get(queueId) == null) {
+            return false;
         }
         queue.runNow(queueId);
-        return queueId + ": trying again now";
+        return true;
     }
 
-    /** Gogo: remove a queued message, without a bounce. */
-    public String delete(String queueId) throws IOException {
-        if (!QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+    @Override
+    public boolean delete(String queueId) {
+        if (get(queueId) == null) {
+            return false;
+        }
+        try {
+            spool.remove(queueId);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LOG.info("{}: deleted from the queue by an operator", queueId);
+        return true;
+    }
+
+    /** Gogo {@code delivery:queue}: the queued messages, their pending recipients and state. */
+    public String queue() {
+        StringBuilder out = new StringBuilder();
+        List<QueuedMessageDTO> messages = list();
+        for (QueuedMessageDTO m : messages) {
+            out.append(String.format("%-20s %s  from <%s>  to %s%s%n", m.queueId, Instant.ofEpochMilli(m.receivedAt),
+                    m.sender, m.recipients, m.attempts == 0 ? "" : "  (" + m.attempts + " attempts; " + m.lastError + ")"));
+        }
+        return out.append(messages.size()).append(" message(s) queued").toString();
+    }
+
+    /** Gogo {@code delivery:show <id>}: one queued message in full. */
+    public String show(String queueId) {
+        QueuedMessageDTO m = get(queueId);
+        if (m == null) {
             return "no message " + queueId + " in the queue";
         }
-        spool.remove(queueId);
-        LOG.info("{}: deleted from the queue by an operator", queueId);
-        return queueId + ": deleted";
+        return String.join(System.lineSeparator(), "queue id:      " + queueId,
+                "received:      " + Instant.ofEpochMilli(m.receivedAt), "sender:        <" + m.sender + ">",
+                "recipients:    " + m.recipients, "attempts:      " + m.attempts,
+                "next attempt:  " + (m.attempts == 0 ? "now" : Instant.ofEpochMilli(m.nextAttempt)),
+                "last error:    " + m.lastError);
+    }
+
+    /** Gogo {@code delivery:retry <id>}: try a queued message again now. */
+    public String retry(String queueId) {
+        return retryNow(queueId) ? queueId + ": trying again now" : "no message " + queueId + " in the queue";
+    }
+
+    /** Gogo {@code delivery:remove <id>}: remove a queued message, without a bounce. */
+    public String remove(String queueId) {
+        return delete(queueId) ? queueId + ": deleted" : "no message " + queueId + " in the queue";
+    }
+
+    @Override
+    public void delivered(String queueId, Envelope envelope, String recipient, String transport, String detail, int attempts) {
+        post(DeliveryEvents.DELIVERED, queueId, envelope, recipient, detail, attempts, Map.of(DeliveryEvents.TRANSPORT, transport));
+    }
+
+    @Override
+    public void deferred(String queueId, Envelope envelope, String recipient, String detail, int attempts, long nextAttempt) {
+        post(DeliveryEvents.DEFERRED, queueId, envelope, recipient, detail, attempts, Map.of(DeliveryEvents.NEXT_ATTEMPT, nextAttempt));
+    }
+
+    @Override
+    public void bounced(String queueId, Envelope envelope, String recipient, String detail, int attempts) {
+        post(DeliveryEvents.BOUNCED, queueId, envelope, recipient, detail, attempts, Map.of());
+    }
+
+    private void post(String topic, String queueId, Envelope envelope, String recipient, String detail, int attempts,
+            Map<String, Object> extra) {
+        EventAdmin events = eventAdmin;
+        if (events == null) {
+            return;
+        }
+        Map<String, Object> properties = new HashMap<>(extra);
+        properties.put(DeliveryEvents.TIMESTAMP, System.currentTimeMillis());
+        properties.put(DeliveryEvents.QUEUE_ID, queueId);
+        properties.put(DeliveryEvents.RECIPIENT, recipient);
+        properties.put(DeliveryEvents.SENDER, envelope.reversePath);
+        properties.put(DeliveryEvents.ATTEMPTS, attempts);
+        if (detail != null) {
+            properties.put(DeliveryEvents.DETAIL, detail);
+        }
+        events.postEvent(new Event(topic, properties));
     }
 
     /** Gogo: sends a short text message through this service, with no SMTP server involved. */

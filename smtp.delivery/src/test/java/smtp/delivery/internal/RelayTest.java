@@ -221,7 +221,7 @@ public class RelayTest {
             });
             assertTrue(shown, shown.contains("recipients:    [carol@remote.test]"));
             assertTrue(shown, shown.contains("last error:    127.0.0.1 [127.0.0.1]: Connection refused"));
-            assertEquals(queueId + ": deleted", service.delete(queueId));
+            assertEquals(queueId + ": deleted", service.remove(queueId));
             assertEquals("0 message(s) queued", service.queue());
         } finally {
             service.stop();
