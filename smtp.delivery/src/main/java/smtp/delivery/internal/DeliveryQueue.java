@@ -34,6 +34,7 @@ import smtp.delivery.api.Envelope;
 final class DeliveryQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
+    static final long BUSY_RETRY_MILLIS = 2000;
 
     /** Settings of the queue. */
     record Settings(String hostName, long[] retryIntervalsMillis, long maxQueueMillis, int maxConnections,
@@ -137,6 +138,7 @@ final class DeliveryQueue {
         List<String> deferred = new ArrayList<>();
         List<Bounce.Failure> failed = new ArrayList<>();
         String lastError = null;
+        boolean onlyBusy = true; // deferred only because a destination had all its connections in use
         Map<String, List<String>> remote = new LinkedHashMap<>();
         String name = Maildir.fileName(envelope.receivedAt, queueId, settings.hostName());
         for (String recipient : envelope.recipients) {
@@ -177,6 +179,7 @@ final class DeliveryQueue {
                         case DEFERRED -> {
                             deferred.add(recipient);
                             lastError = detail;
+                            onlyBusy = false;
                         }
                     }
                 }
@@ -201,13 +204,16 @@ final class DeliveryQueue {
             spool.remove(queueId);
             return;
         }
-        int attempts = state.attempts() + 1;
+        // a busy destination is no failed attempt: try again soon
+        int attempts = onlyBusy ? state.attempts() : state.attempts() + 1;
         long[] intervals = settings.retryIntervalsMillis();
-        long next = now + intervals[Math.min(attempts, intervals.length) - 1];
+        long next = onlyBusy ? now + BUSY_RETRY_MILLIS : now + intervals[Math.min(attempts, intervals.length) - 1];
         envelope.recipients = deferred;
         spool.rewrite(envelope, new EnvelopeFile.State(attempts, next, lastError));
-        for (String recipient : deferred) {
-            outcomes.deferred(queueId, envelope, recipient, lastError, attempts, next);
+        if (!onlyBusy) {
+            for (String recipient : deferred) {
+                outcomes.deferred(queueId, envelope, recipient, lastError, attempts, next);
+            }
         }
         LOG.info("{}: deferred for {} (attempt {}): {}; next attempt in {} s", queueId, deferred, attempts, lastError,
                 (next - now) / 1000);

@@ -195,6 +195,30 @@ public class RelayTest {
     }
 
     @Test
+    public void connectionsPerDestinationAreLimited() throws Exception {
+        for (int limit : new int[] {1, 3}) {
+            try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> "250 2.0.0 queued").withDataDelay(300)) {
+                DeliveryService service = service(Map.of("smarthost", "127.0.0.1:" + peer.port(),
+                        "maxConnectionsPerDestination", limit, "maxOutboundConnections", 6,
+                        "retryIntervals", new int[] {3600})); // a busy destination is retried soon all the same
+                try {
+                    for (int i = 0; i < 6; i++) {
+                        send(service, "alice@example.org", "carol@remote.test");
+                    }
+                    await("all six relayed", () -> peer.messages.size() >= 6 ? true : null);
+                    await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                } finally {
+                    service.stop();
+                }
+                assertTrue("at most " + limit + " at once, saw " + peer.mostAtOnce.get(), peer.mostAtOnce.get() <= limit);
+                if (limit > 1) {
+                    assertTrue("the limit, not chance, kept it at one: saw " + peer.mostAtOnce.get(), peer.mostAtOnce.get() > 1);
+                }
+            }
+        }
+    }
+
+    @Test
     public void theGogoSendCommandQueuesAMessageWithoutAnyServer() throws Exception {
         DeliveryService service = service(ScriptedPeer.closedPort());
         try {

@@ -22,7 +22,14 @@ final class ScriptedPeer implements AutoCloseable {
 
     final List<String> commands = new CopyOnWriteArrayList<>();
     final List<String> messages = new CopyOnWriteArrayList<>();
+    /** What happened on each connection: "tls" once STARTTLS succeeded. */
+    final List<String> sessions = new CopyOnWriteArrayList<>();
     private final ServerSocket server;
+    private javax.net.ssl.SSLContext tls;
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    /** The most connections that were open at once. */
+    final java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long dataDelayMillis;
     private final Function<String, String> rcptReply;
     private final Function<Integer, String> dataReply;
     private final Thread thread;
@@ -44,6 +51,18 @@ final class ScriptedPeer implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Waits this long before answering the end of data, so that connections overlap. */
+    ScriptedPeer withDataDelay(long millis) {
+        this.dataDelayMillis = millis;
+        return this;
+    }
+
+    /** Offers STARTTLS with this context (a certificate and key). */
+    ScriptedPeer withTls(javax.net.ssl.SSLContext context) {
+        this.tls = context;
+        return this;
+    }
+
     /** A loopback port where nothing listens. */
     static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -53,27 +72,59 @@ final class ScriptedPeer implements AutoCloseable {
 
     private void serve() {
         while (!server.isClosed()) {
-            try (Socket socket = server.accept()) {
-                socket.setSoTimeout(10000);
-                converse(new BufferedInputStream(socket.getInputStream()), socket.getOutputStream());
+            try {
+                Socket socket = server.accept();
+                Thread connection = new Thread(() -> {
+                    mostAtOnce.accumulateAndGet(active.incrementAndGet(), Math::max);
+                    try (socket) {
+                        socket.setSoTimeout(10000);
+                        converse(socket);
+                    } catch (IOException | InterruptedException e) {
+                        // the client went away
+                    } finally {
+                        active.decrementAndGet();
+                    }
+                }, "scripted-smtp-peer-connection");
+                connection.setDaemon(true);
+                connection.start();
             } catch (IOException e) {
-                // closed, or the client went away: next connection
+                // closed
             }
         }
     }
 
-    private void converse(InputStream in, OutputStream out) throws IOException {
+    private void converse(Socket plain) throws IOException, InterruptedException {
+        Socket socket = plain;
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        OutputStream out = socket.getOutputStream();
+        boolean encrypted = false;
         reply(out, "220 peer.test ESMTP scripted");
         for (String line; (line = readLine(in)) != null; ) {
             commands.add(line);
             String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line;
             switch (verb) {
-                case "EHLO" -> reply(out, "250-peer.test\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n250 8BITMIME");
+                case "EHLO" -> reply(out, "250-peer.test\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n"
+                        + (tls != null && !encrypted ? "250-STARTTLS\r\n" : "") + (encrypted ? "250-AUTH PLAIN\r\n" : "")
+                        + "250 8BITMIME");
+                case "STAR" -> {
+                    reply(out, "220 2.0.0 go ahead");
+                    javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                            .createSocket(socket, null, socket.getPort(), false);
+                    secure.setUseClientMode(false);
+                    secure.startHandshake();
+                    sessions.add("tls");
+                    socket = secure;
+                    in = new BufferedInputStream(secure.getInputStream());
+                    out = secure.getOutputStream();
+                    encrypted = true;
+                }
+                case "AUTH" -> reply(out, "235 2.7.0 Authentication successful");
                 case "MAIL" -> reply(out, "250 2.1.0 Ok");
                 case "RCPT" -> reply(out, rcptReply.apply(line.substring(line.indexOf('<') + 1, line.indexOf('>'))));
                 case "DATA" -> {
                     reply(out, "354 go ahead");
                     messages.add(readData(in));
+                    Thread.sleep(dataDelayMillis);
                     reply(out, dataReply.apply(messages.size()));
                 }
                 case "QUIT" -> {
