@@ -6,7 +6,6 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,18 +27,10 @@ public class DeliveryServiceTest {
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
 
-    private DeliveryConfiguration config(Map<String, Object> values) {
-        return (DeliveryConfiguration) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DeliveryConfiguration.class},
-                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName()) : method.getDefaultValue());
-    }
-
     private DeliveryService service() throws Exception {
-        Path root = folder.getRoot().toPath();
-        return new DeliveryService(config(Map.of("spoolDirectory", root.resolve("spool").toString(),
-                "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"Example.ORG"},
+        return DeliveryConfigs.service(folder.getRoot().toPath(), Map.of("localDomains", new String[] {"Example.ORG"},
                 "mailboxes", new String[] {"bob@example.org"}, "hostName", "unit",
-                "smarthost", "127.0.0.1:" + ScriptedPeer.closedPort())));
+                "smarthost", "127.0.0.1:" + ScriptedPeer.closedPort()));
     }
 
     private static Envelope envelope(String... recipients) {

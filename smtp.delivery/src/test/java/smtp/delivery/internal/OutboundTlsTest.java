@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.InputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,14 +63,9 @@ public class OutboundTlsTest {
     }
 
     private DeliveryService service(int port, Map<String, Object> settings) throws Exception {
-        Path root = folder.getRoot().toPath();
-        Map<String, Object> values = new HashMap<>(Map.of("spoolDirectory", root.resolve("spool").toString(),
-                "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"example.org"},
-                "hostName", "mx.example.org", "smarthost", "127.0.0.1:" + port, "retryIntervals", new int[] {3600}, "timeout", 10));
+        Map<String, Object> values = new HashMap<>(Map.of("smarthost", "127.0.0.1:" + port, "retryIntervals", new int[] {3600}));
         values.putAll(settings);
-        return new DeliveryService((DeliveryConfiguration) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DeliveryConfiguration.class},
-                (proxy, method, args) -> values.getOrDefault(method.getName(), method.getDefaultValue())));
+        return DeliveryConfigs.service(folder.getRoot().toPath(), values);
     }
 
     private static String send(DeliveryService service) throws Exception {

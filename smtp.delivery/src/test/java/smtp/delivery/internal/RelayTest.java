@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,15 +32,9 @@ public class RelayTest {
     }
 
     private DeliveryService service(Map<String, Object> settings) throws Exception {
-        Path root = folder.getRoot().toPath();
-        Map<String, Object> values = new HashMap<>(Map.of("spoolDirectory", root.resolve("spool").toString(),
-                "mailboxRoot", root.resolve("mail").toString(), "localDomains", new String[] {"example.org"},
-                "mailboxes", new String[] {"alice@example.org"}, "hostName", "mx.example.org",
-                "retryIntervals", new int[] {1}, "timeout", 10));
+        Map<String, Object> values = new HashMap<>(Map.of("mailboxes", new String[] {"alice@example.org"}));
         values.putAll(settings);
-        return new DeliveryService((DeliveryConfiguration) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DeliveryConfiguration.class},
-                (proxy, method, args) -> values.getOrDefault(method.getName(), method.getDefaultValue())));
+        return DeliveryConfigs.service(folder.getRoot().toPath(), values);
     }
 
     private static String send(DeliveryService service, String from, String... to) throws Exception {
