@@ -151,6 +151,25 @@ public class LimitsIT extends SuiteSupport {
     }
 
     @Test
+    public void aMessageGoingRoundInALoopIsRefused() throws Exception {
+        start();
+        StringBuilder looping = new StringBuilder();
+        for (int i = 0; i < 51; i++) {
+            looping.append("Received: from hop").append(i).append(".test by hop").append(i + 1).append(".test; Mon, 23 Nov 2026\r\n");
+        }
+        looping.append("Subject: round and round\r\n\r\nbody\r\n");
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO limits.test"), 250);
+            SmtpClient.Reply reply = client.send("alice@client.test", List.of("bob@example.org"),
+                    looping.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(reply.toString(), 554, reply.code);
+            assertTrue(reply.text(), reply.text().startsWith("5.4.6 Too many hops"));
+        }
+        assertEquals(List.of(), files(mailbox("bob@example.org")));
+        assertAlive();
+    }
+
+    @Test
     public void sizesRecipientsAndAddressesAreChecked() throws Exception {
         start("maxRecipients", 2, "maxMessageSize", 10000);
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {

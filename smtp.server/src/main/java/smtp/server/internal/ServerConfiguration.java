@@ -67,6 +67,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "and the connection closed.")
     int maxBadCommands() default 10;
 
+    @AttributeDefinition(name = "Maximum hops", min = "1",
+            description = "Received headers a message may carry; one more means a mail loop, refused with 554 5.4.6.")
+    int maxHops() default 50;
+
     @AttributeDefinition(name = "Session deadline", min = "1",
             description = "Seconds a connection may last in all, however active; then it is closed. Stops clients that "
                     + "send a byte now and then to keep a connection forever.")

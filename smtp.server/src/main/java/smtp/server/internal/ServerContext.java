@@ -23,13 +23,15 @@ final class ServerContext {
     final List<Network> relayNetworks;
     final BadCommands badCommands;
     final int maxMessagesPerConnection;
+    final int maxHops;
     private final Supplier<MailDelivery> delivery;
     private final Function<String, TlsProfile> tlsProfiles;
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
 
     ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
             Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles, Authenticators authenticators,
-            AuthFailures authFailures, List<Network> relayNetworks, BadCommands badCommands, int maxMessagesPerConnection) {
+            AuthFailures authFailures, List<Network> relayNetworks, BadCommands badCommands, int maxMessagesPerConnection,
+            int maxHops) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.maxMessageSize = maxMessageSize;
@@ -42,6 +44,7 @@ final class ServerContext {
         this.relayNetworks = List.copyOf(relayNetworks);
         this.badCommands = badCommands;
         this.maxMessagesPerConnection = maxMessagesPerConnection;
+        this.maxHops = maxHops;
     }
 
     /** @return the TLS profile of that name, or null while there is none */

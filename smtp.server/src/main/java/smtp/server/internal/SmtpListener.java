@@ -114,7 +114,7 @@ public final class SmtpListener implements ConfigurationListener {
                 PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
                 config.maxMessageSize(), config.maxRecipients(), sessions, () -> delivery, profiles::get, authenticators,
                 new AuthFailures(config.authFailureDelay(), config.authFailureDelayMax(), System::currentTimeMillis),
-                relayNetworks, badCommands, config.maxMessagesPerConnection());
+                relayNetworks, badCommands, config.maxMessagesPerConnection(), config.maxHops());
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */

@@ -104,10 +104,13 @@ final class Transaction implements MessageHandler {
         byte[] received = ReceivedHeader.of(envelope.heloName, session.getRemoteAddress().getAddress(), context.hostName,
                 context.softwareName, state != null && state.extended, tlsDescription(), envelope.queueId, recipients,
                 ZonedDateTime.now());
-        SizeLimit content = new SizeLimit(data, context.maxMessageSize);
+        SizeLimit content = new SizeLimit(new HopCount(data, context.maxHops), context.maxMessageSize);
         String queueId;
         try {
             queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(received), content));
+        } catch (HopCount.LoopException e) {
+            LOG.warn("Message from <{}> via {} refused: {} (a mail loop)", reversePath, envelope.clientAddress, e.getMessage());
+            throw drained(data, 554, "5.4.6 Too many hops: " + e.getMessage() + " (a mail loop?)");
         } catch (DataReader.BareLineEndingException e) {
             LOG.warn("Message from <{}> via {} refused: {}", reversePath, envelope.clientAddress, e.getMessage());
             throw drained(data, 550, "5.6.0 Message refused: " + e.getMessage() + "; lines must end with CRLF");
