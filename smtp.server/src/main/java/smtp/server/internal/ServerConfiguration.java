@@ -67,6 +67,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "and the connection closed.")
     int maxBadCommands() default 10;
 
+    @AttributeDefinition(name = "Scan directory",
+            description = "Where messages wait while data-scanning plugins look at them (only when some are installed).")
+    String scanDirectory() default "data/scan";
+
+    @AttributeDefinition(name = "Quarantine directory",
+            description = "Where a scanner with the quarantine policy puts infected messages, each with a note of why.")
+    String quarantineDirectory() default "data/quarantine";
+
     @AttributeDefinition(name = "Maximum hops", min = "1",
             description = "Received headers a message may carry; one more means a mail loop, refused with 554 5.4.6.")
     int maxHops() default 50;

@@ -1,5 +1,6 @@
 package smtp.server.internal;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,6 +25,9 @@ final class ServerContext {
     final BadCommands badCommands;
     final int maxMessagesPerConnection;
     final int maxHops;
+    final Scanners scanners;
+    final Path scanDirectory;
+    final Path quarantineDirectory;
     private final Supplier<MailDelivery> delivery;
     private final Function<String, TlsProfile> tlsProfiles;
     private final AtomicLong counter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
@@ -31,7 +35,7 @@ final class ServerContext {
     ServerContext(String hostName, String softwareName, int maxMessageSize, int maxRecipients, Sessions sessions,
             Supplier<MailDelivery> delivery, Function<String, TlsProfile> tlsProfiles, Authenticators authenticators,
             AuthFailures authFailures, List<Network> relayNetworks, BadCommands badCommands, int maxMessagesPerConnection,
-            int maxHops) {
+            int maxHops, Scanners scanners, Path scanDirectory, Path quarantineDirectory) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.maxMessageSize = maxMessageSize;
@@ -45,6 +49,9 @@ final class ServerContext {
         this.badCommands = badCommands;
         this.maxMessagesPerConnection = maxMessagesPerConnection;
         this.maxHops = maxHops;
+        this.scanners = scanners;
+        this.scanDirectory = scanDirectory;
+        this.quarantineDirectory = quarantineDirectory;
     }
 
     /** @return the TLS profile of that name, or null while there is none */

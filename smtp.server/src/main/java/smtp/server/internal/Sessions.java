@@ -18,6 +18,7 @@ import org.subethamail.smtp.server.Session;
 import org.subethamail.smtp.server.SessionHandler;
 
 import smtp.server.api.MessageDTO;
+import smtp.server.api.ScanResultDTO;
 import smtp.server.api.SessionDTO;
 import smtp.server.api.SessionListener;
 
@@ -141,6 +142,13 @@ final class Sessions implements SessionHandler {
         State state = live.get(session);
         if (state != null) {
             state.dto.authenticatedUser = user;
+        }
+    }
+
+    void messageScanned(Session session, ScanResultDTO result) {
+        SessionDTO snapshot = snapshot(session);
+        if (snapshot != null) {
+            notify(listener -> listener.messageScanned(snapshot, result));
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ import org.subethamail.smtp.server.Session;
 
 import smtp.delivery.api.MailDelivery;
 import smtp.server.api.Authenticator;
+import smtp.server.api.MessageScanner;
+import smtp.server.api.Scanner;
 import smtp.server.api.SessionListener;
 import smtp.server.api.TlsProfile;
 
@@ -73,6 +76,7 @@ public final class SmtpListener implements ConfigurationListener {
     private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
     private final TlsProfiles profiles = new TlsProfiles();
     private final Authenticators authenticators = new Authenticators();
+    private final Scanners scanners = new Scanners();
     private boolean active;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -114,7 +118,8 @@ public final class SmtpListener implements ConfigurationListener {
                 PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
                 config.maxMessageSize(), config.maxRecipients(), sessions, () -> delivery, profiles::get, authenticators,
                 new AuthFailures(config.authFailureDelay(), config.authFailureDelayMax(), System::currentTimeMillis),
-                relayNetworks, badCommands, config.maxMessagesPerConnection(), config.maxHops());
+                relayNetworks, badCommands, config.maxMessagesPerConnection(), config.maxHops(), scanners,
+                Paths.get(config.scanDirectory()).toAbsolutePath(), Paths.get(config.quarantineDirectory()).toAbsolutePath());
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
@@ -164,6 +169,17 @@ public final class SmtpListener implements ConfigurationListener {
 
     void removeAuthenticator(Authenticator authenticator) {
         authenticators.remove(authenticator);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addScanner(MessageScanner scanner, Map<String, Object> properties) {
+        scanners.add(scanner, properties);
+        LOG.info("Scanner {} in use", properties.get(Scanner.PREFIX_ + "name"));
+    }
+
+    void removeScanner(MessageScanner scanner) {
+        scanners.remove(scanner);
     }
 
     @Override

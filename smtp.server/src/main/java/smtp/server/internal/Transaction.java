@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,9 +107,27 @@ final class Transaction implements MessageHandler {
                 context.softwareName, state != null && state.extended, tlsDescription(), envelope.queueId, recipients,
                 ZonedDateTime.now());
         SizeLimit content = new SizeLimit(new HopCount(data, context.maxHops), context.maxMessageSize);
+        List<Scanners.Entry> scanners = context.scanners.ordered();
         String queueId;
+        Path spilled = null;
         try {
-            queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(received), content));
+            if (scanners.isEmpty()) {
+                queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(received), content));
+            } else {
+                // the scanners read the message from a file, then delivery does
+                spilled = ScanStep.spill(context.scanDirectory, envelope.queueId, received, content);
+                ScanStep.Decision decision = ScanStep.run(scanners, context, context.sessions.snapshot(session),
+                        message(envelope.queueId, content.count()), envelope, spilled,
+                        result -> context.sessions.messageScanned(session, result));
+                if (decision.quarantined()) {
+                    spilled = null; // it is in the quarantine folder now
+                    countMessage(state);
+                    return "2.0.0 Ok: queued as " + envelope.queueId;
+                }
+                try (InputStream kept = Files.newInputStream(spilled)) {
+                    queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(decision.tags()), kept));
+                }
+            }
         } catch (HopCount.LoopException e) {
             LOG.warn("Message from <{}> via {} refused: {} (a mail loop)", reversePath, envelope.clientAddress, e.getMessage());
             throw drained(data, 554, "5.4.6 Too many hops: " + e.getMessage() + " (a mail loop?)");
@@ -122,18 +142,30 @@ final class Transaction implements MessageHandler {
             throw e.isPermanent()
                     ? drained(data, 554, "5.3.0 " + e.getMessage())
                     : drained(data, 451, "4.3.0 " + e.getMessage());
+        } finally {
+            if (spilled != null) {
+                Files.deleteIfExists(spilled);
+            }
         }
+        countMessage(state);
+        context.sessions.messageReceived(session, message(queueId, content.count()));
+        return "2.0.0 Ok: queued as " + queueId;
+    }
+
+    private static void countMessage(Sessions.State state) {
+        if (state != null) {
+            state.messages++;
+        }
+    }
+
+    private MessageDTO message(String queueId, long size) {
         MessageDTO message = new MessageDTO();
         message.queueId = queueId;
         message.sender = reversePath;
         message.recipients = new ArrayList<>(recipients);
-        message.size = content.count();
+        message.size = size;
         message.receivedAt = System.currentTimeMillis();
-        if (state != null) {
-            state.messages++;
-        }
-        context.sessions.messageReceived(session, message);
-        return "2.0.0 Ok: queued as " + queueId;
+        return message;
     }
 
     /** @return "TLSv1.3 with cipher ..." for a TLS session, else null */
