@@ -121,9 +121,11 @@ public class ScannerIT extends SuiteSupport {
         assertEquals(rejected.toString(), 554, rejected.code);
         assertTrue(rejected.text(), rejected.text().startsWith("5.7.1 Message rejected: Eicar-Test-Signature"));
         assertTrue(rejected.text().endsWith(" found by clamav"));
+        assertEquals("the infected message is not stored", List.of(), spoolFiles());
         SmtpClient.expect(send(CLEAN), 250);
         Path delivered = awaitMessages("bob@example.org", 1).get(0);
         assertTrue(Files.readString(delivered).contains("filename=\"notes.txt\""));
+        assertEquals("only the clean message", 1, files(mailbox("bob@example.org")).size());
         assertEquals(List.of(), files(work.resolve("scan")));
 
         await("two verdicts", () -> events.size() >= 2 ? true : null);
@@ -150,6 +152,18 @@ public class ScannerIT extends SuiteSupport {
         startClamd();
         SmtpClient.expect(send(CLEAN), 250);
         awaitMessages("bob@example.org", 1);
+
+        // with onFailure=accept, mail goes through unscanned while clamd is down, and says so
+        try (LogCapture log = new LogCapture()) {
+            configure("smtp.scan.clamav", "address", "127.0.0.1:" + clamdPort, "timeout", 5, "smtp.scanner.onFailure", "accept");
+            assertNotNull(log.awaitLine(TIMEOUT, "Scanner clamav in use"));
+        }
+        stopClamd();
+        SmtpClient.expect(send(CLEAN), 250);
+        List<Path> both = awaitMessages("bob@example.org", 2);
+        String unscanned = Files.readString(both.get(0)).contains("X-Scan-Result") ? Files.readString(both.get(0))
+                : Files.readString(both.get(1));
+        assertTrue(unscanned, unscanned.contains("\r\nX-Scan-Result: clamav; not scanned; "));
     }
 
     @Test
