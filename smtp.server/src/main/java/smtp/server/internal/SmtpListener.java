@@ -233,7 +233,7 @@ public final class SmtpListener implements ConfigurationListener {
                     Usage usage = nic == null ? InterfaceUsage.defaultUsage(address) : usages.usageOf(nic, address);
                     EndpointSettings settings = binding.settings(usage);
                     if (settings.tlsMode() == TlsMode.IMPLICIT && profiles.get(settings.tlsProfile()) == null) {
-                        LOG.warn("SMTP binding {} waits for TLS profile '{}': not listening on {} until it is there",
+                        LOG.info("SMTP binding {} waits for TLS profile '{}': not listening on {} until it is there",
                                 binding, settings.tlsProfile(), address.getHostAddress());
                         continue;
                     }
