@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -73,11 +75,18 @@ public final class SmtpListener implements ConfigurationListener {
         return thread;
     });
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
+    /** Touched by the reconciler thread only (and by {@link #deactivate()} once it has stopped). */
     private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
+    /**
+     * Every reconcile runs here, one at a time, holding no lock while it asks ConfigAdmin or starts and
+     * stops servers: the DS and ConfigAdmin callbacks only record what changed and ask for a reconcile,
+     * so that they never wait for each other.
+     */
+    private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> new Thread(r, "smtp-listener"));
+    private volatile boolean active;
     private final TlsProfiles profiles = new TlsProfiles();
     private final Authenticators authenticators = new Authenticators();
     private final Scanners scanners = new Scanners();
-    private boolean active;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -124,41 +133,53 @@ public final class SmtpListener implements ConfigurationListener {
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
     @Activate
-    synchronized void start() {
+    void start() {
         active = true;
-        reconcile();
+        requestReconcile();
     }
 
     @Deactivate
-    synchronized void deactivate() {
+    void deactivate() throws InterruptedException {
         active = false;
+        reconciler.shutdown();
+        if (!reconciler.awaitTermination(30, TimeUnit.SECONDS)) {
+            LOG.warn("SMTP listener: a reconcile is still running after 30 s");
+        }
         running.values().forEach(endpoint -> endpoint.server().stop());
         running.clear();
         deadlines.shutdownNow();
     }
 
+    private void requestReconcile() {
+        try {
+            reconciler.execute(this::reconcile);
+        } catch (RejectedExecutionException stopping) {
+            // deactivated: the endpoints are being closed
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    synchronized void addBinding(Binding binding) {
+    void addBinding(Binding binding) {
         bindings.add(binding);
-        reconcile();
+        requestReconcile();
     }
 
-    synchronized void removeBinding(Binding binding) {
+    void removeBinding(Binding binding) {
         bindings.remove(binding);
-        reconcile();
+        requestReconcile();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    synchronized void addTlsProfile(TlsProfile profile, Map<String, Object> properties) {
+    void addTlsProfile(TlsProfile profile, Map<String, Object> properties) {
         profiles.add(profile, properties);
-        reconcile();
+        requestReconcile();
     }
 
-    synchronized void removeTlsProfile(TlsProfile profile) {
+    void removeTlsProfile(TlsProfile profile) {
         profiles.remove(profile);
-        reconcile();
+        requestReconcile();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -185,13 +206,14 @@ public final class SmtpListener implements ConfigurationListener {
     @Override
     public void configurationEvent(ConfigurationEvent event) {
         if (Binding.FACTORY_PID.equals(event.getFactoryPid())) {
-            synchronized (this) {
-                reconcile();
-            }
+            requestReconcile();
         }
     }
 
-    /** Brings the running servers in line with the bindings: stops what is no longer wanted, then starts what is new. */
+    /**
+     * Brings the running servers in line with the bindings: stops what is no longer wanted, then starts
+     * what is new. Runs on the reconciler thread.
+     */
     private void reconcile() {
         if (!active) {
             return;
