@@ -170,6 +170,11 @@ final class SmtpClient implements Closeable {
 
     /** Reads what the server sends until it closes the connection (within the socket timeout). */
     String readUntilClosed() throws IOException {
+        return readUntilClosed(in);
+    }
+
+    /** Reads a stream until the server closes the connection (or resets it). */
+    static String readUntilClosed(InputStream in) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             in.transferTo(bytes);

@@ -6,8 +6,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -248,19 +246,6 @@ public class TlsIT extends SuiteSupport {
         }
     }
 
-    /** Reads what the server sends until it closes the connection. */
-    private static String readUntilClosed(Socket socket) throws Exception {
-        socket.setSoTimeout(10000);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        InputStream in = socket.getInputStream();
-        try {
-            in.transferTo(bytes);
-        } catch (java.net.SocketException reset) {
-            // a reset ends it too
-        }
-        return bytes.toString(StandardCharsets.ISO_8859_1);
-    }
-
     @Test
     public void aFailedHandshakeClosesTheConnectionWithoutPlaintext() throws Exception {
         configureDelivery("bob@example.org");
@@ -272,7 +257,8 @@ public class TlsIT extends SuiteSupport {
         awaitListening("127.0.0.1", starttls);
         try (Socket socket = new Socket("127.0.0.1", implicit)) {
             socket.getOutputStream().write("EHLO plain.test\r\n".getBytes(StandardCharsets.US_ASCII));
-            String answer = readUntilClosed(socket);
+            socket.setSoTimeout(10000);
+            String answer = SmtpClient.readUntilClosed(socket.getInputStream());
             assertFalse(answer, answer.contains("220") || answer.contains("250"));
         }
         try (SmtpClient client = new SmtpClient("127.0.0.1", starttls)) {

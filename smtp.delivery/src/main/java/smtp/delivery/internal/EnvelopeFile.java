@@ -24,10 +24,6 @@ final class EnvelopeFile {
 
     private EnvelopeFile() {}
 
-    static byte[] encode(Envelope envelope) {
-        return encode(envelope, State.NEW);
-    }
-
     static byte[] encode(Envelope envelope, State state) {
         StringBuilder text = new StringBuilder(256);
         line(text, "queue-id", envelope.queueId);
@@ -52,10 +48,6 @@ final class EnvelopeFile {
         if (value != null) {
             text.append(name).append(": ").append(value).append('\n');
         }
-    }
-
-    static Envelope decode(byte[] bytes) throws IOException {
-        return decodeWithState(bytes).envelope();
     }
 
     static Spooled decodeWithState(byte[] bytes) throws IOException {

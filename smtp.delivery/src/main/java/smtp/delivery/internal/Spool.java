@@ -85,10 +85,6 @@ final class Spool {
         Files.deleteIfExists(messageFile(queueId));
     }
 
-    Envelope envelope(String queueId) throws IOException {
-        return spooled(queueId).envelope();
-    }
-
     EnvelopeFile.Spooled spooled(String queueId) throws IOException {
         return EnvelopeFile.decodeWithState(Files.readAllBytes(envelopeFile(queueId)));
     }

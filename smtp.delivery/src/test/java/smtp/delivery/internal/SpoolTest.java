@@ -43,7 +43,7 @@ public class SpoolTest {
         byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
         spool.store(envelope("Q1", "a@x.test", "b@y.test"), new ByteArrayInputStream(content));
         assertArrayEquals(content, Files.readAllBytes(spool.messageFile("Q1")));
-        Envelope back = spool.envelope("Q1");
+        Envelope back = spool.spooled("Q1").envelope();
         assertEquals(envelope("Q1", "a@x.test", "b@y.test").toString(), back.toString());
         assertEquals(List.of("Q1"), spool.recover());
     }
@@ -85,7 +85,7 @@ public class SpoolTest {
         Spool spool = new Spool(folder.getRoot().toPath());
         spool.store(envelope("Q3", "a@x.test", "b@y.test"), new ByteArrayInputStream(new byte[] {'a'}));
         spool.rewrite(envelope("Q3", "b@y.test"), EnvelopeFile.State.NEW);
-        assertEquals(List.of("b@y.test"), spool.envelope("Q3").recipients);
+        assertEquals(List.of("b@y.test"), spool.spooled("Q3").envelope().recipients);
         spool.remove("Q3");
         assertFalse(spool.contains("Q3"));
         assertTrue(spool.recover().isEmpty());
@@ -93,8 +93,8 @@ public class SpoolTest {
 
     @Test
     public void theNullReversePathSurvivesTheRoundTrip() throws Exception {
-        byte[] encoded = EnvelopeFile.encode(envelope("Q4", "a@x.test"));
-        assertEquals("", EnvelopeFile.decode(encoded).reversePath);
-        assertThrows(IOException.class, () -> EnvelopeFile.decode("nonsense\n".getBytes(StandardCharsets.UTF_8)));
+        byte[] encoded = EnvelopeFile.encode(envelope("Q4", "a@x.test"), EnvelopeFile.State.NEW);
+        assertEquals("", EnvelopeFile.decodeWithState(encoded).envelope().reversePath);
+        assertThrows(IOException.class, () -> EnvelopeFile.decodeWithState("nonsense\n".getBytes(StandardCharsets.UTF_8)));
     }
 }
