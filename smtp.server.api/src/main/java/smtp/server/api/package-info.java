@@ -7,7 +7,7 @@
  * smtp.events bundle is one such listener and republishes these calls as OSGi
  * events on the topics named in {@link smtp.server.api.SmtpEvents}.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package smtp.server.api;
 

@@ -8,7 +8,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -39,9 +41,13 @@ public final class Binding {
     private final DataReader.LineEndings lineEndings;
     private final boolean requireAuth;
     private final boolean authWithoutTls;
+    private final boolean enabled;
+    private final String pid;
 
     @Activate
-    public Binding(BindingConfiguration config) {
+    public Binding(BindingConfiguration config, Map<String, Object> properties) {
+        this.enabled = config.enabled();
+        this.pid = (String) properties.get(Constants.SERVICE_PID);
         try {
             this.port = checkPort(config.port(), FACTORY_PID);
             String address = config.address().trim();
@@ -100,6 +106,8 @@ public final class Binding {
         this.lineEndings = DataReader.LineEndings.REJECT;
         this.requireAuth = false;
         this.authWithoutTls = false;
+        this.enabled = true;
+        this.pid = null;
     }
 
     static int checkPort(int port, String pid) {
@@ -111,6 +119,20 @@ public final class Binding {
 
     int port() {
         return port;
+    }
+
+    TlsMode tlsMode() {
+        return tlsMode;
+    }
+
+    /** @return whether the binding's configuration has it listen */
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** @return the PID of the binding's configuration, or null for the implicit binding */
+    String pid() {
+        return pid;
     }
 
     /** @return the settings of an endpoint of this binding on an address of the given usage */

@@ -11,6 +11,11 @@ import org.osgi.service.metatype.annotations.Option;
                 + "the binding covers every Internal interface.")
 @interface BindingConfiguration {
 
+    @AttributeDefinition(name = "Enabled",
+            description = "Whether this binding listens. Disabling it closes its port and lets its sessions finish "
+                    + "(smtp.server drainGracePeriod); the other bindings and delivery go on.")
+    boolean enabled() default true;
+
     @AttributeDefinition(name = "Address", required = false,
             description = "An IP address to listen on, for example 127.0.0.1 or ::1.")
     String address() default "";

@@ -6,7 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
+import org.subethamail.smtp.DropConnectionException;
 import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.internal.server.CommandException;
+import org.subethamail.smtp.internal.server.HelpMessage;
 import org.subethamail.smtp.internal.server.Command;
 import org.subethamail.smtp.internal.server.CommandHandler;
 import org.subethamail.smtp.server.Session;
@@ -17,6 +20,7 @@ import org.subethamail.smtp.server.Session;
  * by one that hands unknown verbs to {@link Unknown}, which answers
  * {@code 500 5.5.2} and counts the error. (SubEthaSMTP 7.2.2 keeps the table in
  * the private field {@code CommandHandler.commandMap}; a test covers it.)
+ * Every command passes {@link Draining} first.
  */
 final class CommandTable extends HashMap<String, Command> {
 
@@ -24,18 +28,18 @@ final class CommandTable extends HashMap<String, Command> {
 
     private final transient Command unknown;
 
-    private CommandTable(Map<String, Command> known, Command unknown) {
-        super(known);
-        this.unknown = unknown;
+    private CommandTable(Map<String, Command> known, Command unknown, Sessions sessions) {
+        known.forEach((verb, command) -> put(verb, new Draining(command, sessions)));
+        this.unknown = new Draining(unknown, sessions);
     }
 
-    static void install(CommandHandler handler, Command unknown) {
+    static void install(CommandHandler handler, Command unknown, Sessions sessions) {
         try {
             Field field = CommandHandler.class.getDeclaredField("commandMap");
             field.setAccessible(true);
             @SuppressWarnings("unchecked")
             Map<String, Command> known = (Map<String, Command>) field.get(handler);
-            field.set(handler, new CommandTable(known, unknown));
+            field.set(handler, new CommandTable(known, unknown, sessions));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("this SubEthaSMTP has no CommandHandler.commandMap to extend", e);
         }
@@ -63,6 +67,40 @@ final class CommandTable extends HashMap<String, Command> {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs a command, unless the session's server is draining and no mail transaction is in progress:
+     * then the client is told 421 and the connection closes. A transaction under way finishes first.
+     */
+    static final class Draining implements Command {
+        private final Command command;
+        private final Sessions sessions;
+
+        Draining(Command command, Sessions sessions) {
+            this.command = command;
+            this.sessions = sessions;
+        }
+
+        @Override
+        public void execute(String commandString, Session session) throws IOException, DropConnectionException {
+            if (sessions.draining(session) && !session.isMailTransactionInProgress() && !"QUIT".equals(getName())) {
+                session.sendResponse("421 4.3.2 Service shutting down, try again later");
+                session.quit();
+                return;
+            }
+            command.execute(commandString, session);
+        }
+
+        @Override
+        public HelpMessage getHelp() throws CommandException {
+            return command.getHelp();
+        }
+
+        @Override
+        public String getName() {
+            return command.getName();
+        }
     }
 
     /** What a verb the listener does not know gets. */

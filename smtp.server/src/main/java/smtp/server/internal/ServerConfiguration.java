@@ -84,6 +84,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "send a byte now and then to keep a connection forever.")
     int sessionDeadline() default 1800;
 
+    @AttributeDefinition(name = "Drain grace period", min = "0",
+            description = "Seconds that sessions may go on finishing their messages after the server or a binding is "
+                    + "disabled, or the listener stops; the port closes at once. A session that is between messages gets "
+                    + "421 at its next command; what is still open when the period ends is closed.")
+    int drainGracePeriod() default 30;
+
     @AttributeDefinition(name = "Idle timeout", min = "1",
             description = "Seconds a client may stay silent before it is told 421 and disconnected.")
     int idleTimeout() default 300;

@@ -37,7 +37,7 @@ final class SessionCommands {
         commands.addCommand(new MailCommand(context, settings));
         commands.addCommand(new RcptCommand(context));
         commands.addCommand(new DataCommand(context, settings));
-        CommandTable.install(commands, new CommandTable.Unknown(context.badCommands));
+        CommandTable.install(commands, new CommandTable.Unknown(context.badCommands), context.sessions);
     }
 
     /** HELO and EHLO: start over and greet. */

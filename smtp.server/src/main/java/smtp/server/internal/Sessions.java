@@ -2,8 +2,11 @@ package smtp.server.internal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,6 +17,7 @@ import javax.net.ssl.SSLSocket;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.subethamail.smtp.server.SMTPServer;
 import org.subethamail.smtp.server.Session;
 import org.subethamail.smtp.server.SessionHandler;
 
@@ -48,6 +52,9 @@ final class Sessions implements SessionHandler {
     private final Limits limits;
     private final BadCommands badCommands;
     private final ScheduledExecutorService deadlines;
+    /** Servers whose sessions are being drained: no new transaction starts on them. */
+    private final Set<SMTPServer> draining = ConcurrentHashMap.newKeySet();
+    final Counters counters = new Counters();
 
     Sessions(List<SessionListener> listeners, Limits limits, BadCommands badCommands, ScheduledExecutorService deadlines) {
         this.listeners = listeners;
@@ -61,11 +68,13 @@ final class Sessions implements SessionHandler {
         String address = session.getRemoteAddress().getAddress().getHostAddress();
         synchronized (perClient) {
             if (live.size() >= limits.maxConnections()) {
+                counters.connectionsRefused.increment();
                 LOG.info("Connection from {} refused: {} connections, the maximum", address, live.size());
                 return SessionAcceptance.failure(421, "4.7.0 Too many connections, try again later");
             }
             int fromClient = perClient.getOrDefault(address, 0);
             if (fromClient >= limits.maxConnectionsPerClient()) {
+                counters.connectionsRefused.increment();
                 LOG.info("Connection from {} refused: it has {} already, the maximum per client", address, fromClient);
                 return SessionAcceptance.failure(421, "4.7.0 Too many connections from your address, try again later");
             }
@@ -104,6 +113,7 @@ final class Sessions implements SessionHandler {
         state.dto.tls = session.isTLSStarted();
         state.dto.startedAt = System.currentTimeMillis();
         live.put(session, state);
+        counters.connections.increment();
         state.deadline = deadlines.schedule(() -> expire(session), limits.sessionDeadlineSeconds(), TimeUnit.SECONDS);
         SessionDTO snapshot = snapshot(session);
         notify(listener -> listener.connected(snapshot));
@@ -146,6 +156,7 @@ final class Sessions implements SessionHandler {
     }
 
     void messageScanned(Session session, ScanResultDTO result) {
+        counters.scanned(result);
         SessionDTO snapshot = snapshot(session);
         if (snapshot != null) {
             notify(listener -> listener.messageScanned(snapshot, result));
@@ -157,6 +168,48 @@ final class Sessions implements SessionHandler {
         if (snapshot != null) {
             notify(listener -> listener.messageReceived(snapshot, message));
         }
+    }
+
+    /**
+     * Drains the sessions of a server: each gets 421 at its next command outside a mail transaction.
+     * The server must have stopped accepting connections already.
+     */
+    void drain(SMTPServer server) {
+        draining.add(server);
+    }
+
+    /** Forgets a drained server once it is stopped. */
+    void drained(SMTPServer server) {
+        draining.remove(server);
+    }
+
+    /** @return whether the session belongs to a server that is draining */
+    boolean draining(Session session) {
+        return !draining.isEmpty() && draining.contains(session.getServer());
+    }
+
+    /** @return how many live sessions the server has */
+    int count(SMTPServer server) {
+        int count = 0;
+        for (Session session : live.keySet()) {
+            if (session.getServer() == server) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** @return copies of the live sessions, oldest first */
+    List<SessionDTO> snapshots() {
+        List<SessionDTO> all = new ArrayList<>();
+        for (Session session : live.keySet()) {
+            SessionDTO snapshot = snapshot(session);
+            if (snapshot != null) {
+                all.add(snapshot);
+            }
+        }
+        all.sort(Comparator.comparingLong((SessionDTO dto) -> dto.startedAt).thenComparing(dto -> dto.id));
+        return all;
     }
 
     /** @return a copy of the session as it is now, or null if it is not live */

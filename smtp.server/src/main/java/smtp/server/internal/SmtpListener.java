@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.Version;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -33,6 +35,9 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +46,12 @@ import org.subethamail.smtp.server.Session;
 
 import smtp.delivery.api.MailDelivery;
 import smtp.server.api.Authenticator;
+import smtp.server.api.CountersDTO;
+import smtp.server.api.EndpointDTO;
+import smtp.server.api.ListenerStatus;
 import smtp.server.api.MessageScanner;
 import smtp.server.api.Scanner;
+import smtp.server.api.SessionDTO;
 import smtp.server.api.SessionListener;
 import smtp.server.api.TlsProfile;
 
@@ -55,9 +64,10 @@ import smtp.server.api.TlsProfile;
  * are created but fail their checks. A port that cannot be bound is logged with
  * the fix and skipped; the other endpoints still serve.
  */
-@Component(configurationPid = SmtpListener.PID, immediate = true, service = ConfigurationListener.class)
+@Component(configurationPid = SmtpListener.PID, immediate = true,
+        service = {ConfigurationListener.class, ListenerStatus.class})
 @Designate(ocd = ServerConfiguration.class)
-public final class SmtpListener implements ConfigurationListener {
+public final class SmtpListener implements ConfigurationListener, ListenerStatus {
 
     static final String PID = "smtp.server";
     static final String PRODUCT = "SMTP Suite";
@@ -66,6 +76,7 @@ public final class SmtpListener implements ConfigurationListener {
 
     private final ServerConfiguration config;
     private final ConfigurationAdmin configurationAdmin;
+    private final ServiceComponentRuntime componentRuntime;
     private final InterfaceUsage usages;
     private final ServerContext context;
     private final List<Network> relayNetworks = new ArrayList<>();
@@ -83,6 +94,16 @@ public final class SmtpListener implements ConfigurationListener {
      * so that they never wait for each other.
      */
     private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> new Thread(r, "smtp-listener"));
+    /** Drains retired endpoints, each on its own thread, so that reconciles never wait for sessions. */
+    private final ExecutorService drainer = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "smtp-drain");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The endpoints as the last reconcile left them. */
+    private volatile List<EndpointDTO> reconciled = List.of();
+    /** Retired endpoints whose sessions are finishing. */
+    private final Map<SMTPServer, EndpointDTO> draining = new ConcurrentHashMap<>();
     private volatile boolean active;
     private final TlsProfiles profiles = new TlsProfiles();
     private final Authenticators authenticators = new Authenticators();
@@ -96,12 +117,25 @@ public final class SmtpListener implements ConfigurationListener {
             policyOption = ReferencePolicyOption.GREEDY)
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
 
-    /** A started endpoint and what it was started with. */
-    private record Running(SMTPServer server, EndpointSettings settings) {}
+    /** A started endpoint, what it was started with, and how it is reported. */
+    private record Running(SMTPServer server, EndpointSettings settings, ListeningSocket socket, EndpointDTO status) {}
+
+    /** An endpoint a binding wants. */
+    private record Wanted(Binding binding, EndpointSettings settings) {}
+
+    /** An endpoint that could not be started, and why. */
+    private static final class StartFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartFailure(String reason) {
+            super(reason, null, false, false);
+        }
+    }
 
     @Activate
     public SmtpListener(ServerConfiguration config, BundleContext bundleContext,
-            @Reference(name = "configurationAdmin") ConfigurationAdmin configurationAdmin) throws UnknownHostException {
+            @Reference(name = "configurationAdmin") ConfigurationAdmin configurationAdmin,
+            @Reference(name = "componentRuntime") ServiceComponentRuntime componentRuntime) throws UnknownHostException {
         try {
             Binding.checkPort(config.port(), PID);
             this.usages = new InterfaceUsage(config.interfaceUsage());
@@ -118,6 +152,7 @@ public final class SmtpListener implements ConfigurationListener {
         }
         this.config = config;
         this.configurationAdmin = configurationAdmin;
+        this.componentRuntime = componentRuntime;
         BadCommands badCommands = new BadCommands(config.maxBadCommands());
         Sessions sessions = new Sessions(listeners, new Sessions.Limits(config.maxConnections(),
                 config.maxConnectionsPerClient(), config.sessionDeadline()), badCommands, deadlines);
@@ -145,8 +180,13 @@ public final class SmtpListener implements ConfigurationListener {
         if (!reconciler.awaitTermination(30, TimeUnit.SECONDS)) {
             LOG.warn("SMTP listener: a reconcile is still running after 30 s");
         }
-        running.values().forEach(endpoint -> endpoint.server().stop());
+        running.forEach(this::retire);
         running.clear();
+        drainer.shutdown();
+        if (!drainer.awaitTermination(config.drainGracePeriod() + 10L, TimeUnit.SECONDS)) {
+            drainer.shutdownNow(); // each drain stops its server when interrupted
+            drainer.awaitTermination(10, TimeUnit.SECONDS);
+        }
         deadlines.shutdownNow();
     }
 
@@ -211,43 +251,61 @@ public final class SmtpListener implements ConfigurationListener {
     }
 
     /**
-     * Brings the running servers in line with the bindings: stops what is no longer wanted, then starts
+     * Brings the running servers in line with the bindings: drains what is no longer wanted, then starts
      * what is new. Runs on the reconciler thread.
      */
     private void reconcile() {
         if (!active) {
             return;
         }
-        Map<InetSocketAddress, EndpointSettings> wanted = config.enabled() ? wantedEndpoints() : Map.of();
+        List<EndpointDTO> status = new ArrayList<>();
+        Map<InetSocketAddress, Wanted> wanted = wantedEndpoints(status);
         running.entrySet().removeIf(endpoint -> {
-            if (endpoint.getValue().settings().equals(wanted.get(endpoint.getKey()))) {
+            Wanted still = wanted.get(endpoint.getKey());
+            if (still != null && endpoint.getValue().settings().equals(still.settings())) {
                 return false;
             }
-            endpoint.getValue().server().stop();
+            retire(endpoint.getKey(), endpoint.getValue());
             return true;
         });
-        wanted.forEach((endpoint, settings) -> {
+        wanted.forEach((endpoint, want) -> {
+            EndpointDTO dto = endpointStatus(want.binding(), endpoint.getAddress(), EndpointDTO.LISTENING, null);
             if (!running.containsKey(endpoint)) {
-                SMTPServer server = start(endpoint, settings);
-                if (server != null) {
-                    running.put(endpoint, new Running(server, settings));
+                try {
+                    running.put(endpoint, start(endpoint, want.settings(), dto));
+                } catch (StartFailure e) {
+                    dto.state = EndpointDTO.FAILED;
+                    dto.reason = e.getMessage();
                 }
             }
+            status.add(dto);
         });
+        reconciled = List.copyOf(status);
         if (!config.enabled()) {
             LOG.info("SMTP server is disabled ({} enabled=false): not listening", PID);
         }
     }
 
-    private Map<InetSocketAddress, EndpointSettings> wantedEndpoints() {
-        Map<InetSocketAddress, EndpointSettings> wanted = new LinkedHashMap<>();
+    /**
+     * @param status receives an entry for each endpoint or binding that will not listen, and why
+     * @return the endpoints to listen on
+     */
+    private Map<InetSocketAddress, Wanted> wantedEndpoints(List<EndpointDTO> status) {
+        Map<InetSocketAddress, Wanted> wanted = new LinkedHashMap<>();
         Set<Binding> current = bindings.isEmpty() && !bindingsConfigured()
                 ? Set.of(new Binding(Usage.INTERNAL, config.port())) : Set.copyOf(bindings);
         for (Binding binding : current) {
+            if (!config.enabled() || !binding.enabled()) {
+                status.add(endpointStatus(binding, null, EndpointDTO.DISABLED, config.enabled()
+                        ? "the binding is disabled (enabled=false in " + binding.pid() + ")"
+                        : "the server is disabled (enabled=false in " + PID + ")"));
+                continue;
+            }
             try {
                 List<InetAddress> addresses = binding.addresses(usages);
                 if (addresses.isEmpty()) {
                     LOG.warn("SMTP binding {} covers no local address now", binding);
+                    status.add(endpointStatus(binding, null, EndpointDTO.WAITING, "it covers no local address now"));
                 }
                 Map<InetAddress, String> local = InterfaceUsage.localAddresses();
                 for (InetAddress address : addresses) {
@@ -257,15 +315,177 @@ public final class SmtpListener implements ConfigurationListener {
                     if (settings.tlsMode() == TlsMode.IMPLICIT && profiles.get(settings.tlsProfile()) == null) {
                         LOG.info("SMTP binding {} waits for TLS profile '{}': not listening on {} until it is there",
                                 binding, settings.tlsProfile(), address.getHostAddress());
+                        status.add(endpointStatus(binding, address, EndpointDTO.WAITING,
+                                "waiting for TLS profile '" + settings.tlsProfile() + "'"));
                         continue;
                     }
-                    wanted.put(new InetSocketAddress(address, binding.port()), settings);
+                    wanted.put(new InetSocketAddress(address, binding.port()), new Wanted(binding, settings));
                 }
             } catch (SocketException | UnknownHostException | RuntimeException e) {
                 LOG.error("SMTP binding {} not started: cannot list its addresses: {}", binding, e.toString());
+                status.add(endpointStatus(binding, null, EndpointDTO.FAILED, "cannot list its addresses: " + e));
             }
         }
         return wanted;
+    }
+
+    private static EndpointDTO endpointStatus(Binding binding, InetAddress address, String state, String reason) {
+        EndpointDTO dto = new EndpointDTO();
+        dto.binding = binding.pid();
+        dto.description = binding.toString();
+        dto.address = address == null ? null : address.getHostAddress();
+        dto.port = binding.port();
+        dto.tlsMode = binding.tlsMode().toString();
+        dto.state = state;
+        dto.reason = reason;
+        return dto;
+    }
+
+    /**
+     * Retires a started endpoint: its port closes now; its sessions may finish their messages within the
+     * drain grace period, on a drainer thread, and then the server stops.
+     */
+    private void retire(InetSocketAddress endpoint, Running retired) {
+        SMTPServer server = retired.server();
+        try {
+            retired.socket().drain();
+        } catch (IOException e) {
+            LOG.warn("Closing the port of {} failed: {}", describe(endpoint), e.toString());
+        }
+        context.sessions.drain(server);
+        int open = context.sessions.count(server);
+        if (open == 0 || config.drainGracePeriod() == 0) {
+            stop(endpoint, server);
+            return;
+        }
+        LOG.info("SMTP server on {} closed its port; its {} session(s) may finish within {} s", describe(endpoint),
+                open, config.drainGracePeriod());
+        EndpointDTO dto = copy(retired.status());
+        dto.state = EndpointDTO.DRAINING;
+        dto.reason = "closed; finishing its sessions";
+        draining.put(server, dto);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.drainGracePeriod());
+        try {
+            drainer.execute(() -> {
+                try {
+                    while (context.sessions.count(server) > 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    int left = context.sessions.count(server);
+                    if (left > 0) {
+                        LOG.info("SMTP server on {}: closing {} session(s) still open after the drain grace period",
+                                describe(endpoint), left);
+                    }
+                    stop(endpoint, server);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            stop(endpoint, server);
+        }
+    }
+
+    private void stop(InetSocketAddress endpoint, SMTPServer server) {
+        server.stop();
+        context.sessions.drained(server);
+        draining.remove(server);
+        LOG.info("SMTP server on {} stopped", describe(endpoint));
+    }
+
+    @Override
+    public boolean enabled() {
+        return config.enabled();
+    }
+
+    @Override
+    public List<EndpointDTO> endpoints() {
+        List<EndpointDTO> all = new ArrayList<>();
+        for (EndpointDTO dto : reconciled) {
+            all.add(copy(dto));
+        }
+        draining.values().forEach(dto -> all.add(copy(dto)));
+        all.addAll(failedBindings());
+        List<SessionDTO> sessions = context.sessions.snapshots();
+        for (EndpointDTO dto : all) {
+            if (dto.address != null && !EndpointDTO.DISABLED.equals(dto.state)) {
+                dto.sessions = (int) sessions.stream()
+                        .filter(session -> dto.port == session.localPort && sameAddress(dto.address, session.localAddress))
+                        .count();
+            }
+        }
+        return all;
+    }
+
+    private static boolean sameAddress(String a, String b) {
+        try {
+            return InetAddress.getByName(a).equals(InetAddress.getByName(b)); // literals: no lookup
+        } catch (UnknownHostException e) {
+            return a.equals(b);
+        }
+    }
+
+    /** @return a failed entry for each binding configuration whose component could not activate */
+    private List<EndpointDTO> failedBindings() {
+        List<EndpointDTO> failed = new ArrayList<>();
+        ComponentDescriptionDTO description = componentRuntime.getComponentDescriptionDTO(
+                FrameworkUtil.getBundle(Binding.class), Binding.class.getName());
+        if (description == null) {
+            return failed;
+        }
+        for (ComponentConfigurationDTO component : componentRuntime.getComponentConfigurationDTOs(description)) {
+            if (component.state != ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                continue;
+            }
+            EndpointDTO dto = new EndpointDTO();
+            dto.binding = String.valueOf(component.properties.get(Constants.SERVICE_PID));
+            dto.description = "binding " + dto.binding;
+            dto.port = component.properties.get("port") instanceof Number port ? port.intValue() : 0;
+            Object tlsMode = component.properties.get("tlsMode");
+            dto.tlsMode = tlsMode == null ? TlsMode.NONE.toString() : tlsMode.toString();
+            dto.state = EndpointDTO.FAILED;
+            dto.reason = bindingFailure(component.failure);
+            failed.add(dto);
+        }
+        return failed;
+    }
+
+    /** @return the reason the Binding constructor gave, from the stack trace SCR keeps */
+    static String bindingFailure(String failure) {
+        if (failure == null) {
+            return "the configuration was not accepted";
+        }
+        String marker = "bad " + Binding.FACTORY_PID + " configuration: ";
+        int at = failure.indexOf(marker);
+        if (at < 0) {
+            return failure.lines().findFirst().orElse(failure);
+        }
+        int end = failure.indexOf('\n', at);
+        return failure.substring(at + marker.length(), end < 0 ? failure.length() : end).trim();
+    }
+
+    private static EndpointDTO copy(EndpointDTO source) {
+        EndpointDTO dto = new EndpointDTO();
+        dto.binding = source.binding;
+        dto.description = source.description;
+        dto.address = source.address;
+        dto.port = source.port;
+        dto.tlsMode = source.tlsMode;
+        dto.state = source.state;
+        dto.reason = source.reason;
+        dto.sessions = source.sessions;
+        return dto;
+    }
+
+    @Override
+    public List<SessionDTO> sessions() {
+        return context.sessions.snapshots();
+    }
+
+    @Override
+    public CountersDTO counters() {
+        return context.sessions.counters.snapshot();
     }
 
     /** @return true if any binding is configured, even one that failed its checks */
@@ -279,8 +499,9 @@ public final class SmtpListener implements ConfigurationListener {
         }
     }
 
-    private SMTPServer start(InetSocketAddress endpoint, EndpointSettings settings) {
-        SMTPServer.Builder builder = SMTPServer.port(endpoint.getPort())
+    private Running start(InetSocketAddress endpoint, EndpointSettings settings, EndpointDTO status) throws StartFailure {
+        ListeningSocket[] socket = new ListeningSocket[1];
+        SMTPServer server = SMTPServer.port(endpoint.getPort())
                 .bindAddress(endpoint.getAddress())
                 .hostName(context.hostName)
                 .softwareName(context.softwareName)
@@ -291,23 +512,22 @@ public final class SmtpListener implements ConfigurationListener {
                 .insertReceivedHeaders(false)
                 .sessionHandler(context.sessions)
                 .messageHandlerFactory(messageContext -> new Transaction(context, (Session) messageContext, settings))
-                .serverThreadName("smtp-listener " + describe(endpoint));
-        if (settings.tlsMode() == TlsMode.IMPLICIT) {
-            builder.serverSocketFactory(() -> new ImplicitTlsServerSocket(() -> context.tlsProfile(settings.tlsProfile())));
-        }
-        SMTPServer server = builder.build();
+                .serverThreadName("smtp-listener " + describe(endpoint))
+                .serverSocketFactory(() -> socket[0] = new ListeningSocket(settings.tlsMode() == TlsMode.IMPLICIT
+                        ? () -> context.tlsProfile(settings.tlsProfile()) : null))
+                .build();
         SessionCommands.install(server.getCommandHandler(), context, settings);
         try {
             server.start();
         } catch (RuntimeException e) {
-            logBindFailure(endpoint, e.getCause() instanceof IOException io ? io : null, e);
-            return null;
+            throw new StartFailure(logBindFailure(endpoint, e.getCause() instanceof IOException io ? io : null, e));
         }
         LOG.info("SMTP server listening on {} ({})", describe(endpoint), settings);
-        return server;
+        return new Running(server, settings, socket[0], status);
     }
 
-    private static void logBindFailure(InetSocketAddress endpoint, IOException cause, RuntimeException e) {
+    /** @return the reason, for the status */
+    private static String logBindFailure(InetSocketAddress endpoint, IOException cause, RuntimeException e) {
         String where = describe(endpoint);
         String reason = cause == null ? String.valueOf(e.getMessage()) : String.valueOf(cause.getMessage());
         if (cause instanceof BindException && reason.contains("ermission")) {
@@ -321,6 +541,7 @@ public final class SmtpListener implements ConfigurationListener {
         } else {
             LOG.error("Cannot listen on {}: {}", where, reason, e);
         }
+        return reason;
     }
 
     static String describe(InetSocketAddress endpoint) {

@@ -89,6 +89,15 @@ final class Transaction implements MessageHandler {
 
     @Override
     public String data(InputStream data) throws RejectException, IOException {
+        try {
+            return receive(data);
+        } catch (RejectException e) {
+            context.sessions.counters.messagesRejected.increment();
+            throw e;
+        }
+    }
+
+    private String receive(InputStream data) throws RejectException, IOException {
         MailDelivery delivery = context.delivery();
         if (delivery == null) {
             throw drained(data, 451, "4.3.0 Mail delivery is unavailable, try again later");
@@ -121,7 +130,7 @@ final class Transaction implements MessageHandler {
                         result -> context.sessions.messageScanned(session, result));
                 if (decision.quarantined()) {
                     spilled = null; // it is in the quarantine folder now
-                    countMessage(state);
+                    countMessage(state, content.count());
                     return "2.0.0 Ok: queued as " + envelope.queueId;
                 }
                 try (InputStream kept = Files.newInputStream(spilled)) {
@@ -147,12 +156,13 @@ final class Transaction implements MessageHandler {
                 Files.deleteIfExists(spilled);
             }
         }
-        countMessage(state);
+        countMessage(state, content.count());
         context.sessions.messageReceived(session, message(queueId, content.count()));
         return "2.0.0 Ok: queued as " + queueId;
     }
 
-    private static void countMessage(Sessions.State state) {
+    private void countMessage(Sessions.State state, long bytes) {
+        context.sessions.counters.accepted(bytes);
         if (state != null) {
             state.messages++;
         }

@@ -1,0 +1,36 @@
+package smtp.server.api;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.osgi.dto.DTO;
+
+/** Counters of the SMTP listener since it started, as {@link ListenerStatus} reports them. */
+@ProviderType
+public class CountersDTO extends DTO {
+
+    /** When counting started, ms since the epoch. */
+    public long since;
+
+    /** Connections accepted. */
+    public long connections;
+
+    /** Connections refused by a connection limit. */
+    public long connectionsRefused;
+
+    /** Messages accepted (250 after DATA), quarantined ones included. */
+    public long messagesAccepted;
+
+    /** Messages refused after DATA: too large, a loop, bare line endings, a scanner's verdict, delivery refused. */
+    public long messagesRejected;
+
+    /** Bytes of accepted messages, as the client sent them. */
+    public long bytesAccepted;
+
+    /** Scanner verdicts: clean. */
+    public long scansClean;
+
+    /** Scanner verdicts: infected. */
+    public long scansInfected;
+
+    /** Scanner verdicts: failed (the scanner could not decide). */
+    public long scansFailed;
+}
