@@ -53,7 +53,7 @@ public abstract class SuiteSupport {
 
     /** The suite's bundles, in start order. */
     static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.events", "smtp.tls",
-        "smtp.server"};
+        "smtp.server", "smtp.webconsole"};
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     @Inject
@@ -82,6 +82,7 @@ public abstract class SuiteSupport {
                 mavenBundle("org.bouncycastle", "bcprov-jdk18on").versionAsInProject(),
                 mavenBundle("org.bouncycastle", "bcutil-jdk18on").versionAsInProject(),
                 mavenBundle("org.bouncycastle", "bcpkix-jdk18on").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.healthcheck.api").versionAsInProject(),
                 junitBundles()));
         for (String bsn : SUITE) {
             options.add(bundle(suiteBundleLocation(bsn)).noStart());

@@ -54,9 +54,11 @@ final class Sessions implements SessionHandler {
     private final ScheduledExecutorService deadlines;
     /** Servers whose sessions are being drained: no new transaction starts on them. */
     private final Set<SMTPServer> draining = ConcurrentHashMap.newKeySet();
-    final Counters counters = new Counters();
+    final Counters counters;
 
-    Sessions(List<SessionListener> listeners, Limits limits, BadCommands badCommands, ScheduledExecutorService deadlines) {
+    Sessions(List<SessionListener> listeners, Limits limits, BadCommands badCommands, ScheduledExecutorService deadlines,
+            Counters counters) {
+        this.counters = counters;
         this.listeners = listeners;
         this.limits = limits;
         this.badCommands = badCommands;

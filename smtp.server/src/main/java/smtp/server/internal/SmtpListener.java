@@ -7,7 +7,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.Paths;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -74,12 +78,15 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
 
-    private final ServerConfiguration config;
     private final ConfigurationAdmin configurationAdmin;
     private final ServiceComponentRuntime componentRuntime;
-    private final InterfaceUsage usages;
-    private final ServerContext context;
-    private final List<Network> relayNetworks = new ArrayList<>();
+    private final String softwareName;
+    /** Counted across configuration changes, from activation on. */
+    private final Counters counters = new Counters();
+    /** The configuration and what is built from it; replaced on the reconciler thread when it changes. */
+    private volatile ServerConfiguration config;
+    private volatile InterfaceUsage usages;
+    private volatile ServerContext context;
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "smtp-session-deadlines");
         thread.setDaemon(true);
@@ -103,7 +110,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     /** The endpoints as the last reconcile left them. */
     private volatile List<EndpointDTO> reconciled = List.of();
     /** Retired endpoints whose sessions are finishing. */
-    private final Map<SMTPServer, EndpointDTO> draining = new ConcurrentHashMap<>();
+    private final Map<SMTPServer, Draining> draining = new ConcurrentHashMap<>();
     private volatile boolean active;
     private final TlsProfiles profiles = new TlsProfiles();
     private final Authenticators authenticators = new Authenticators();
@@ -118,7 +125,14 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
 
     /** A started endpoint, what it was started with, and how it is reported. */
-    private record Running(SMTPServer server, EndpointSettings settings, ListeningSocket socket, EndpointDTO status) {}
+    private record Running(SMTPServer server, EndpointSettings settings, ServerContext context, ListeningSocket socket,
+            EndpointDTO status) {}
+
+    /** A retired endpoint whose sessions are finishing. */
+    private record Draining(EndpointDTO status, Sessions sessions) {}
+
+    /** What a configuration builds: the interface usage rules and the context sessions share. */
+    private record Built(InterfaceUsage usages, ServerContext context) {}
 
     /** An endpoint a binding wants. */
     private record Wanted(Binding binding, EndpointSettings settings) {}
@@ -135,10 +149,28 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     @Activate
     public SmtpListener(ServerConfiguration config, BundleContext bundleContext,
             @Reference(name = "configurationAdmin") ConfigurationAdmin configurationAdmin,
-            @Reference(name = "componentRuntime") ServiceComponentRuntime componentRuntime) throws UnknownHostException {
+            @Reference(name = "componentRuntime") ServiceComponentRuntime componentRuntime) {
+        this.configurationAdmin = configurationAdmin;
+        this.componentRuntime = componentRuntime;
+        Version version = bundleContext.getBundle().getVersion();
+        this.softwareName = PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro();
+        Built built = build(config);
+        this.config = config;
+        this.usages = built.usages();
+        this.context = built.context();
+    }
+
+    /**
+     * @return what the configuration builds
+     * @throws IllegalArgumentException if it is not valid, after logging what to fix
+     */
+    private Built build(ServerConfiguration config) {
+        List<Network> relayNetworks = new ArrayList<>();
+        InterfaceUsage usages;
+        String hostName;
         try {
             Binding.checkPort(config.port(), PID);
-            this.usages = new InterfaceUsage(config.interfaceUsage());
+            usages = new InterfaceUsage(config.interfaceUsage());
             for (String network : config.relayNetworks()) {
                 try {
                     relayNetworks.add(Network.parse(network));
@@ -146,24 +178,69 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
                     throw new IllegalArgumentException("relay network " + e.getMessage());
                 }
             }
-        } catch (IllegalArgumentException e) {
+            hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        } catch (IllegalArgumentException | UnknownHostException e) {
             LOG.error("SMTP server not started: {}. Fix the {} configuration.", e.getMessage(), PID);
-            throw e;
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        this.config = config;
-        this.configurationAdmin = configurationAdmin;
-        this.componentRuntime = componentRuntime;
         BadCommands badCommands = new BadCommands(config.maxBadCommands());
         Sessions sessions = new Sessions(listeners, new Sessions.Limits(config.maxConnections(),
-                config.maxConnectionsPerClient(), config.sessionDeadline()), badCommands, deadlines);
-        Version version = bundleContext.getBundle().getVersion();
-        String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
-        this.context = new ServerContext(hostName,
-                PRODUCT + " " + version.getMajor() + "." + version.getMinor() + "." + version.getMicro(),
+                config.maxConnectionsPerClient(), config.sessionDeadline()), badCommands, deadlines, counters);
+        return new Built(usages, new ServerContext(hostName, softwareName,
                 config.maxMessageSize(), config.maxRecipients(), sessions, () -> delivery, profiles::get, authenticators,
                 new AuthFailures(config.authFailureDelay(), config.authFailureDelayMax(), System::currentTimeMillis),
                 relayNetworks, badCommands, config.maxMessagesPerConnection(), config.maxHops(), scanners,
-                Paths.get(config.scanDirectory()).toAbsolutePath(), Paths.get(config.quarantineDirectory()).toAbsolutePath());
+                Paths.get(config.scanDirectory()).toAbsolutePath(), Paths.get(config.quarantineDirectory()).toAbsolutePath()));
+    }
+
+    /**
+     * A changed configuration. Switching the server on or off, or changing the drain grace period, keeps
+     * the endpoints that stay; any other change drains every endpoint and starts them anew with the new
+     * settings. A configuration that is not valid is refused, and the server goes on as it was.
+     */
+    @Modified
+    void modified(ServerConfiguration changed) {
+        Built built;
+        try {
+            built = build(changed);
+        } catch (IllegalArgumentException e) {
+            LOG.error("The SMTP server keeps its previous {} configuration until this one is fixed", PID);
+            return;
+        }
+        try {
+            reconciler.execute(() -> {
+                boolean settingsChanged = !settingsOf(config).equals(settingsOf(changed));
+                config = changed;
+                if (settingsChanged) {
+                    running.forEach(this::retire);
+                    running.clear();
+                    usages = built.usages();
+                    context = built.context();
+                }
+                reconcile();
+            });
+        } catch (RejectedExecutionException stopping) {
+            // deactivated
+        }
+    }
+
+    /** @return every setting of the configuration but the switches (enabled, drainGracePeriod), comparable */
+    static List<Object> settingsOf(ServerConfiguration config) {
+        List<Object> settings = new ArrayList<>();
+        for (Method attribute : ServerConfiguration.class.getDeclaredMethods()) {
+            if (attribute.getParameterCount() > 0 || attribute.getName().equals("enabled")
+                    || attribute.getName().equals("drainGracePeriod")) {
+                continue;
+            }
+            try {
+                Object value = attribute.invoke(config);
+                settings.add(attribute.getName() + "=" + (value instanceof Object[] array ? List.of(array) : value));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + attribute.getName() + " of the configuration", e);
+            }
+        }
+        settings.sort(Comparator.comparing(Object::toString));
+        return settings;
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
@@ -347,15 +424,16 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
      */
     private void retire(InetSocketAddress endpoint, Running retired) {
         SMTPServer server = retired.server();
+        Sessions sessions = retired.context().sessions;
         try {
             retired.socket().drain();
         } catch (IOException e) {
             LOG.warn("Closing the port of {} failed: {}", describe(endpoint), e.toString());
         }
-        context.sessions.drain(server);
-        int open = context.sessions.count(server);
+        sessions.drain(server);
+        int open = sessions.count(server);
         if (open == 0 || config.drainGracePeriod() == 0) {
-            stop(endpoint, server);
+            stop(endpoint, server, sessions);
             return;
         }
         LOG.info("SMTP server on {} closed its port; its {} session(s) may finish within {} s", describe(endpoint),
@@ -363,33 +441,33 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
         EndpointDTO dto = copy(retired.status());
         dto.state = EndpointDTO.DRAINING;
         dto.reason = "closed; finishing its sessions";
-        draining.put(server, dto);
+        draining.put(server, new Draining(dto, sessions));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.drainGracePeriod());
         try {
             drainer.execute(() -> {
                 try {
-                    while (context.sessions.count(server) > 0 && System.nanoTime() < deadline) {
+                    while (sessions.count(server) > 0 && System.nanoTime() < deadline) {
                         Thread.sleep(50);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {
-                    int left = context.sessions.count(server);
+                    int left = sessions.count(server);
                     if (left > 0) {
                         LOG.info("SMTP server on {}: closing {} session(s) still open after the drain grace period",
                                 describe(endpoint), left);
                     }
-                    stop(endpoint, server);
+                    stop(endpoint, server, sessions);
                 }
             });
         } catch (RejectedExecutionException stopping) {
-            stop(endpoint, server);
+            stop(endpoint, server, sessions);
         }
     }
 
-    private void stop(InetSocketAddress endpoint, SMTPServer server) {
+    private void stop(InetSocketAddress endpoint, SMTPServer server, Sessions sessions) {
         server.stop();
-        context.sessions.drained(server);
+        sessions.drained(server);
         draining.remove(server);
         LOG.info("SMTP server on {} stopped", describe(endpoint));
     }
@@ -405,7 +483,6 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
         for (EndpointDTO dto : reconciled) {
             all.add(copy(dto));
         }
-        draining.values().forEach(dto -> all.add(copy(dto)));
         all.addAll(failedBindings());
         List<SessionDTO> sessions = context.sessions.snapshots();
         for (EndpointDTO dto : all) {
@@ -415,6 +492,11 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
                         .count();
             }
         }
+        draining.forEach((server, retired) -> {
+            EndpointDTO dto = copy(retired.status());
+            dto.sessions = retired.sessions().count(server);
+            all.add(dto);
+        });
         return all;
     }
 
@@ -480,12 +562,18 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
 
     @Override
     public List<SessionDTO> sessions() {
-        return context.sessions.snapshots();
+        Set<Sessions> all = new LinkedHashSet<>();
+        all.add(context.sessions);
+        draining.values().forEach(retired -> all.add(retired.sessions()));
+        List<SessionDTO> snapshots = new ArrayList<>();
+        all.forEach(sessions -> snapshots.addAll(sessions.snapshots()));
+        snapshots.sort(Comparator.comparingLong((SessionDTO dto) -> dto.startedAt));
+        return snapshots;
     }
 
     @Override
     public CountersDTO counters() {
-        return context.sessions.counters.snapshot();
+        return counters.snapshot();
     }
 
     /** @return true if any binding is configured, even one that failed its checks */
@@ -500,6 +588,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     }
 
     private Running start(InetSocketAddress endpoint, EndpointSettings settings, EndpointDTO status) throws StartFailure {
+        ServerContext context = this.context;
         ListeningSocket[] socket = new ListeningSocket[1];
         SMTPServer server = SMTPServer.port(endpoint.getPort())
                 .bindAddress(endpoint.getAddress())
@@ -523,7 +612,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
             throw new StartFailure(logBindFailure(endpoint, e.getCause() instanceof IOException io ? io : null, e));
         }
         LOG.info("SMTP server listening on {} ({})", describe(endpoint), settings);
-        return new Running(server, settings, socket[0], status);
+        return new Running(server, settings, context, socket[0], status);
     }
 
     /** @return the reason, for the status */
