@@ -1,6 +1,8 @@
 package smtp.webconsole.internal;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Paths;
 import java.util.Dictionary;
 import java.util.Hashtable;
 
@@ -10,14 +12,19 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Switches the SMTP server and its bindings on and off. It changes their
- * configuration ({@code enabled}), so the change survives a restart: File
- * Install writes it back to the file it came from.
+ * configuration ({@code enabled}), so the change survives a restart: a
+ * configuration that came from a File Install file ({@code conf/*.config} or
+ * {@code .cfg}) gets the new value in that file too, written to a temporary file
+ * and renamed over it, so that File Install never reads half a file; others are
+ * kept by Configuration Admin's own store.
  */
 final class Controls {
 
     static final String SERVER_PID = "smtp.server";
     static final String BINDING_FACTORY_PID = "smtp.server.binding";
     static final String ENABLED = "enabled";
+    /** Where File Install notes the file a configuration came from (a file: URI). */
+    static final String FILE = "felix.fileinstall.filename";
 
     private final ConfigurationAdmin configurationAdmin;
 
@@ -61,6 +68,9 @@ final class Controls {
         Dictionary<String, Object> properties = configuration.getProperties();
         if (properties == null) {
             properties = new Hashtable<>();
+        }
+        if (properties.get(FILE) instanceof String file && file.startsWith("file:")) {
+            ConfigFiles.set(Paths.get(URI.create(file)), ENABLED, enabled);
         }
         properties.put(ENABLED, enabled);
         return configuration.updateIfDifferent(properties);
