@@ -87,64 +87,171 @@ public class ConsoleBrowserIT {
         return browser.findElement(By.id("smtp-server-state")).getAttribute("data-state");
     }
 
+    /** Reloads the SMTP page (30 s at most) until it says the server is in that state. */
+    private void awaitServerState(String state) {
+        new WebDriverWait(browser, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(300)).until(driver -> {
+            if (driver.findElements(By.cssSelector("#smtp-server-state[data-state='" + state + "']")).size() == 1) {
+                return true;
+            }
+            driver.get(console("smtp"));
+            return false;
+        });
+    }
+
+    private void login(String page) {
+        // the console asks for HTTP Basic credentials; the browser keeps them for the site
+        browser.get("http://admin:admin@127.0.0.1:" + app.http + "/system/console/" + page);
+    }
+
+    private WebElement endpointRow(int port) {
+        return browser.findElement(By.cssSelector("#smtp-endpoints tr[data-port='" + port + "']"));
+    }
+
+    /** Reloads the SMTP page (30 s at most) until the endpoint on that port is in that state, and returns its row. */
+    private WebElement awaitRow(int port, String state) {
+        By row = By.cssSelector("#smtp-endpoints tr[data-port='" + port + "'][data-state='" + state + "']");
+        return new WebDriverWait(browser, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(300)).until(driver -> {
+            driver.get(console("smtp"));
+            return driver.findElements(row).stream().findFirst().orElse(null);
+        });
+    }
+
+    /**
+     * Waits (30 s at most: the health checks cache their results for a moment) for the health endpoint to answer
+     * with that status code and overall result, and returns its body.
+     */
+    private String awaitHealth(String query, int code, String overall) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String[] answer;
+        do {
+            answer = app.get("/system/health.json?" + query);
+            if (answer[0].equals(String.valueOf(code)) && answer[1].contains("\"overallResult\":\"" + overall + "\"")) {
+                return answer[1];
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("the health endpoint answered " + answer[0] + ", not " + code + " and " + overall + ": "
+                + answer[1]);
+    }
+
+    private void awaitLog(String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!app.log().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the app never logged '" + text + "': " + app.log());
+            }
+            Thread.sleep(100);
+        }
+    }
+
     @Test
-    public void anAdministratorControlsTheServerFromTheConsole() throws Exception {
-        // log in: the console asks for HTTP Basic credentials; the browser keeps them for the site
-        browser.get("http://admin:admin@127.0.0.1:" + app.http + "/system/console/smtp");
+    public void theSmtpPageSwitchesTheServerOffAndOnWhileDeliveryGoesOn() throws Exception {
+        login("smtp");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-endpoints")));
         assertEquals("enabled", serverState());
-        WebElement endpoint = browser.findElement(By.cssSelector("#smtp-endpoints tr[data-port='" + app.smtp + "']"));
-        assertEquals("LISTENING", endpoint.getAttribute("data-state"));
-        assertEquals("smtp.server.binding~test", endpoint.getAttribute("data-binding"));
+        assertEquals("LISTENING", endpointRow(app.smtp).getAttribute("data-state"));
+        assertEquals("smtp.server.binding~test", endpointRow(app.smtp).getAttribute("data-binding"));
         ExportedApp.send(app.smtp, "before");
         assertEquals(1, app.awaitMessages("bob", 1));
         browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(By.cssSelector("td[data-counter='Messages accepted']"), "1"));
+        assertTrue(browser.findElement(By.id("smtp-events")).getText().contains("MessageReceived"));
+        assertTrue(browser.findElement(By.id("smtp-deliveries")).getText().contains("delivery/Delivered"));
         screenshot("smtp-page");
+        String healthy = awaitHealth("tags=smtp", 200, "OK");
+        assertTrue(healthy, healthy.contains("\"name\":\"SMTP binding 127.0.0.1 port " + app.smtp + " starttls\""));
 
         // disable the server: the port closes, delivery goes on
         browser.findElement(By.id("smtp-server-toggle")).click();
-        wait.until(ExpectedConditions.attributeToBe(By.id("smtp-server-state"), "data-state", "disabled"));
-        assertTrue(browser.findElement(By.id("smtp-result")).getText().startsWith("SMTP server disabled"));
+        assertTrue(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-result"))).getText()
+                .startsWith("SMTP server disabled"));
+        awaitServerState("disabled");
         app.awaitAccepting(app.smtp, false);
         app.shell("delivery:send app@example.org bob@example.org while-disabled 'sent through MailDelivery'");
         assertEquals("a message given to MailDelivery lands while the listener is off", 2, app.awaitMessages("bob", 2));
-        browser.navigate().refresh();
-        wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#smtp-endpoints tr[data-port='" + app.smtp + "']"),
-                "data-state", "DISABLED"));
+        awaitRow(app.smtp, "DISABLED");
         screenshot("smtp-page-disabled");
         // the change is in the file the configuration came from: it survives a restart
         assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.config")).contains("enabled=B\"false\""));
+        awaitHealth("tags=smtp.listener", 200, "WARN");
+
+        // it stays off across a restart of the application
+        app.restart();
+        login("smtp"); // again after the restart: the console adds plugins as their bundles start
+        awaitServerState("disabled");
+        assertFalse(ExportedApp.accepts(app.smtp));
+        app.shell("smtp:status");
+        awaitLog("SMTP server: disabled");
 
         // enable it again: mail flows
         browser.findElement(By.id("smtp-server-toggle")).click();
-        wait.until(ExpectedConditions.attributeToBe(By.id("smtp-server-state"), "data-state", "enabled"));
+        awaitServerState("enabled");
         app.awaitAccepting(app.smtp, true);
         ExportedApp.send(app.smtp, "after");
         assertEquals(3, app.awaitMessages("bob", 3));
+        assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.config")).contains("enabled=B\"true\""));
 
-        // the Bundles page: stop and start smtp.server
-        browser.get(console("bundles"));
-        WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]")));
-        row.findElement(By.cssSelector("li[title='Stop']")).click();
-        wait.until(ExpectedConditions.textToBe(By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]/td[5]"),
-                "Resolved"));
+        // one binding alone, from its row
+        awaitRow(app.smtp, "LISTENING").findElement(By.cssSelector("button[value='disable-binding']")).click();
+        app.awaitAccepting(app.smtp, false);
+        awaitRow(app.smtp, "DISABLED").findElement(By.cssSelector("button[value='enable-binding']")).click();
+        app.awaitAccepting(app.smtp, true);
+        awaitRow(app.smtp, "LISTENING");
+        assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.binding-test.config")).contains("enabled=B\"true\""));
+    }
+
+    @Test
+    public void theStandardPagesManageTheListenerBundleAndItsConfiguration() throws Exception {
+        // Bundles: stop and start smtp.server
+        login("bundles");
+        By listenerRow = By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]");
+        By listenerState = By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]/td[5]");
+        wait.until(ExpectedConditions.presenceOfElementLocated(listenerRow)).findElement(By.cssSelector("li[title='Stop']")).click();
+        wait.until(ExpectedConditions.textToBe(listenerState, "Resolved"));
         app.awaitAccepting(app.smtp, false);
         screenshot("bundles-smtp-server-stopped");
         app.shell("delivery:send app@example.org bob@example.org bundle-stopped 'the listener bundle is stopped'");
-        assertEquals(4, app.awaitMessages("bob", 4));
-        browser.get(console("smtp"));
-        wait.until(ExpectedConditions.attributeToBe(By.id("smtp-server-state"), "data-state", "stopped"));
+        assertEquals(1, app.awaitMessages("bob", 1));
+        String unhealthy = awaitHealth("tags=smtp.listener", 503, "CRITICAL");
+        assertTrue(unhealthy, unhealthy.contains("the SMTP listener (bundle smtp.server) is not running"));
+        awaitServerState("stopped");
         browser.get(console("bundles"));
-        row = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]")));
-        row.findElement(By.cssSelector("li[title='Start']")).click();
-        wait.until(ExpectedConditions.textToBe(By.xpath("//tr[.//span[@class='symName' and text()='smtp.server']]/td[5]"),
-                "Active"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(listenerRow)).findElement(By.cssSelector("li[title='Start']")).click();
+        wait.until(ExpectedConditions.textToBe(listenerState, "Active"));
         app.awaitAccepting(app.smtp, true);
 
-        // the Configuration page: move the binding to another port
+        // Bundles: uninstall smtp.server, then install it again from its jar
+        browser.findElement(listenerRow).findElement(By.cssSelector("li[title='Uninstall']")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(listenerRow, 0));
+        app.awaitAccepting(app.smtp, false);
+        app.shell("delivery:send app@example.org bob@example.org bundle-removed 'the listener bundle is gone'");
+        assertEquals(2, app.awaitMessages("bob", 2));
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button.installButton"))).click();
+        WebElement file = wait.until(ExpectedConditions.presenceOfElementLocated(By.name("bundlefile")));
+        file.sendKeys(Paths.get(System.getProperty("listener.jar")).toRealPath().toString());
+        browser.findElement(By.name("bundlestart")).click();
+        WebElement startLevel = browser.findElement(By.id("bundlestartlevel"));
+        startLevel.clear();
+        startLevel.sendKeys("10");
+        browser.findElement(By.xpath("//button[text()='Install or Update']")).click();
+        app.awaitAccepting(app.smtp, true);
+        browser.get(console("bundles"));
+        wait.until(ExpectedConditions.textToBe(listenerState, "Active"));
+        ExportedApp.send(app.smtp, "reinstalled");
+        assertEquals(3, app.awaitMessages("bob", 3));
+
+        // Configuration: a Metatype form for every PID of the suite, factory configurations by readable names
+        browser.get(console("configMgr"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//td[text()='SMTP server']")));
+        String configurations = browser.findElement(By.tagName("body")).getText();
+        for (String name : new String[] {"SMTP server", "SMTP server binding", "SMTP Delivery service", "SMTP TLS profile",
+            "SMTP AUTH users file", "SMTP scanner: ClamAV", "SMTP TLS self-signed default"}) {
+            assertTrue("the Configuration page offers " + name + ": " + configurations, configurations.contains(name));
+        }
+        assertTrue(configurations, configurations.contains("127.0.0.1 port " + app.smtp + " starttls"));
+
+        // Configuration: move the binding to another port in its form
         int moved = ExportedApp.freePort();
         browser.get(console("configMgr/smtp.server.binding~test"));
         WebElement port = wait.until(ExpectedConditions.visibilityOfElementLocated(By.name("port")));
@@ -155,12 +262,21 @@ public class ConsoleBrowserIT {
         app.awaitAccepting(moved, true);
         app.awaitAccepting(app.smtp, false);
         ExportedApp.send(moved, "moved");
-        assertEquals(5, app.awaitMessages("bob", 5));
+        assertEquals(4, app.awaitMessages("bob", 4));
         browser.get(console("smtp"));
         WebElement movedRow = wait.until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#smtp-endpoints tr[data-port='" + moved + "']")));
         assertEquals("LISTENING", movedRow.getAttribute("data-state"));
-        assertFalse(browser.findElements(By.cssSelector("#smtp-endpoints tr[data-port='" + app.smtp + "']")).size() > 0);
+        assertTrue(browser.findElements(By.cssSelector("#smtp-endpoints tr[data-port='" + app.smtp + "']")).isEmpty());
         screenshot("smtp-page-moved");
+
+        // Components and Events
+        browser.get(console("components"));
+        WebElement listener = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//tr[.//a[text()='smtp.server.internal.SmtpListener']]")));
+        assertTrue(listener.getText(), listener.getText().contains("active"));
+        browser.get(console("events"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "smtp/MessageReceived"));
+        screenshot("events");
     }
 }

@@ -32,12 +32,15 @@ import javax.net.ssl.X509TrustManager;
  */
 final class ExportedApp implements AutoCloseable {
 
+    static final String HEALTH_CONFIG = "org.apache.felix.hc.core.impl.servlet.HealthCheckExecutorServlet-smtp.config";
+
     final Path home;
     final int smtp;
     final int http;
-    private final Process process;
+    private final String jar;
     private final Path log;
-    private final Writer shell;
+    private Process process;
+    private Writer shell;
 
     ExportedApp(Path home, String jar) throws Exception {
         this.home = home;
@@ -48,17 +51,42 @@ final class ExportedApp implements AutoCloseable {
                 "address=\"127.0.0.1\"\nport=I\"" + smtp + "\"\ntlsMode=\"starttls\"\n");
         Files.writeString(conf.resolve("smtp.delivery.config"), "localDomains=[\"example.org\"]\nmailboxes=[\"bob@example.org\"]\n");
         Files.writeString(conf.resolve("smtp.server.config"), "# the listener, with its defaults\n");
+        Files.copy(Paths.get("conf", HEALTH_CONFIG), conf.resolve(HEALTH_CONFIG)); // the app's own health endpoint
         this.log = home.resolve("app.log");
-        this.process = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.osgi.service.http.port=" + http, "-jar", Paths.get(System.getProperty("app.target"), jar).toString())
-                .directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        this.shell = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        this.jar = jar;
+        start();
         try {
             awaitPort(smtp);
             awaitStarttls(smtp); // the self-signed default certificate is made at the first start
         } catch (Exception | AssertionError e) {
             close();
             throw e;
+        }
+    }
+
+    private void start() throws IOException {
+        process = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.osgi.service.http.port=" + http, "-jar", Paths.get(System.getProperty("app.target"), jar).toString())
+                .directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        shell = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    }
+
+    /** Stops the application and starts it again in the same folder; waits until the web console answers. */
+    void restart() throws Exception {
+        close();
+        start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                get("/system/health.json?tags=smtp.delivery");
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new AssertionError("the application did not come back: " + log());
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
@@ -89,6 +117,18 @@ final class ExportedApp implements AutoCloseable {
             Thread.sleep(100);
         }
         return count(inbox(user));
+    }
+
+    /** @return the status code and body of a GET on the app's HTTP port, without credentials */
+    String[] get(String path) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + http + path)
+                .openConnection();
+        connection.setConnectTimeout(10000);
+        connection.setReadTimeout(10000);
+        int code = connection.getResponseCode();
+        try (var body = code < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            return new String[] {String.valueOf(code), body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8)};
+        }
     }
 
     static boolean accepts(int port) {
