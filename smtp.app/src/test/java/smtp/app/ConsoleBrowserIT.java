@@ -134,6 +134,20 @@ public class ConsoleBrowserIT {
                 + answer[1]);
     }
 
+    /** Posts a form to the SMTP page with the administrator's credentials; returns the status code. */
+    private int post(String form, String origin) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console("smtp")))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString("admin:admin".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
+        if (origin != null) {
+            request.header("Origin", origin); // (HttpURLConnection would drop it silently)
+        }
+        return java.net.http.HttpClient.newHttpClient().send(request.build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     private void awaitLog(String text) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!app.log().contains(text)) {
@@ -160,6 +174,12 @@ public class ConsoleBrowserIT {
         screenshot("smtp-page");
         String healthy = awaitHealth("tags=smtp", 200, "OK");
         assertTrue(healthy, healthy.contains("\"name\":\"SMTP binding 127.0.0.1 port " + app.smtp + " starttls\""));
+
+        // a form posted from another site, or without the page's token, changes nothing
+        String token = browser.findElement(By.name("token")).getAttribute("value");
+        assertEquals(403, post("action=disable-server&token=" + token, "http://attacker.example"));
+        assertEquals(403, post("action=disable-server&token=forged", null));
+        assertTrue(ExportedApp.accepts(app.smtp));
 
         // disable the server: the port closes, delivery goes on
         browser.findElement(By.id("smtp-server-toggle")).click();
