@@ -1,6 +1,5 @@
 package smtp.server.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +20,8 @@ import java.io.InputStream;
  */
 final class DataReader extends InputStream {
 
+    private static final int CHUNK = 16 * 1024;
+
     /** What to do with bare CR and bare LF in a message. */
     enum LineEndings { REJECT, NORMALISE }
 
@@ -35,8 +36,11 @@ final class DataReader extends InputStream {
 
     private final InputStream in;
     private final LineEndings mode;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream(4);
-    private byte[] out = new byte[0];
+    /** Input taken from the stream in one read; whatever follows the end of the message goes back. */
+    private final byte[] chunk = new byte[CHUNK];
+    /** Output of one chunk: each input byte gives at most two (a bare CR or LF becomes CRLF). */
+    private final byte[] out = new byte[2 * CHUNK + 2];
+    private int outLength;
     private int outPos;
 
     private boolean lineStart = true;     // the DATA line itself ended with CRLF
@@ -57,7 +61,7 @@ final class DataReader extends InputStream {
 
     @Override
     public int read() throws IOException {
-        while (outPos >= out.length) {
+        while (outPos >= outLength) {
             if (ended) {
                 return -1;
             }
@@ -80,27 +84,49 @@ final class DataReader extends InputStream {
             return -1;
         }
         buffer[offset] = (byte) first;
-        int n = 1;
-        while (n < length && outPos < out.length) {
-            buffer[offset + n++] = out[outPos++];
-        }
-        return n;
+        int n = Math.min(length - 1, outLength - outPos);
+        System.arraycopy(out, outPos, buffer, offset + 1, n);
+        outPos += n;
+        return n + 1;
     }
 
-    /** Consumes input until some output is ready or the message ended. */
+    /**
+     * Consumes what the stream has (at least one byte, blocking for it), up to a chunk, until some output is
+     * ready or the message ended. With a stream that can reset, what was read beyond the end of the message
+     * is given back, so that pipelined commands after it stay in the stream; otherwise it reads byte by byte.
+     */
     private void step() throws IOException {
-        pending.reset();
-        // take what is there without blocking, up to a buffer's worth, but at least one byte of output
-        while (!ended && (pending.size() == 0 || pending.size() < 8192 && in.available() > 0)) {
-            int b = in.read();
-            if (b < 0) {
+        outLength = 0;
+        outPos = 0;
+        boolean giveBack = in.markSupported();
+        while (!ended && outLength == 0) {
+            int n;
+            if (giveBack) {
+                in.mark(CHUNK);
+                n = in.read(chunk, 0, CHUNK);
+            } else {
+                int b = in.read();
+                chunk[0] = (byte) b;
+                n = b < 0 ? -1 : 1;
+            }
+            if (n < 0) {
                 throw new EOFException("connection closed before the end of the message");
             }
-            accept(b);
+            int used = 0;
+            while (used < n && !ended) {
+                accept(chunk[used++] & 0xff);
+            }
+            if (ended && used < n) {
+                in.reset();
+                for (long skipped = 0; skipped < used; ) {
+                    skipped += in.skip(used - skipped);
+                }
+            }
         }
         // once a rejected message is known, the rest is only consumed
-        out = violated && mode == LineEndings.REJECT ? new byte[0] : pending.toByteArray();
-        outPos = 0;
+        if (violated && mode == LineEndings.REJECT) {
+            outLength = 0;
+        }
     }
 
     private void accept(int b) {
@@ -128,14 +154,14 @@ final class DataReader extends InputStream {
             dotAfterRealBreak = realBreak;
         } else {
             lineStart = false;
-            pending.write(b);
+            out[outLength++] = (byte) b;
             lineLength++;
         }
     }
 
     private void newLine(boolean real) {
-        pending.write('\r');
-        pending.write('\n');
+        out[outLength++] = '\r';
+        out[outLength++] = '\n';
         lineStart = true;
         realBreak = real;
         dotLine = false;
