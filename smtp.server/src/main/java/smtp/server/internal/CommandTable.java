@@ -84,12 +84,22 @@ final class CommandTable extends HashMap<String, Command> {
 
         @Override
         public void execute(String commandString, Session session) throws IOException, DropConnectionException {
-            if (sessions.draining(session) && !session.isMailTransactionInProgress() && !"QUIT".equals(getName())) {
-                session.sendResponse("421 4.3.2 Service shutting down, try again later");
-                session.quit();
-                return;
+            Sessions.State state = sessions.state(session);
+            if (state != null) {
+                state.commandLock.lock();
             }
-            command.execute(commandString, session);
+            try {
+                if (sessions.draining(session) && !session.isMailTransactionInProgress() && !"QUIT".equals(getName())) {
+                    session.sendResponse("421 4.3.2 Service shutting down, try again later");
+                    session.quit();
+                    return;
+                }
+                command.execute(commandString, session);
+            } finally {
+                if (state != null) {
+                    state.commandLock.unlock();
+                }
+            }
         }
 
         @Override

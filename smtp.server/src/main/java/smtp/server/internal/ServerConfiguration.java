@@ -86,8 +86,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Drain grace period", min = "0",
             description = "Seconds that sessions may go on finishing their messages after the server or a binding is "
-                    + "disabled, or the listener stops; the port closes at once. A session that is between messages gets "
-                    + "421 at its next command; what is still open when the period ends is closed.")
+                    + "disabled, or the listener stops; the port closes at once. A session waiting for a command with no "
+                    + "message under way gets 421 at once; one in the middle of a message finishes it first; what is "
+                    + "still open when the period ends is closed.")
     int drainGracePeriod() default 30;
 
     @AttributeDefinition(name = "Idle timeout", min = "1",

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLSocket;
@@ -38,6 +39,8 @@ final class Sessions implements SessionHandler {
     static final class State {
         final SessionDTO dto = new SessionDTO();
         volatile boolean extended;
+        /** Held while a command of this session runs, so that a drain can tell an idle session. */
+        final ReentrantLock commandLock = new ReentrantLock();
         /** Messages accepted in this session; touched by its own thread only. */
         int messages;
         Future<?> deadline;
@@ -173,11 +176,30 @@ final class Sessions implements SessionHandler {
     }
 
     /**
-     * Drains the sessions of a server: each gets 421 at its next command outside a mail transaction.
+     * Drains the sessions of a server: a session waiting for a command with no mail transaction under way
+     * is told 421 and closed now; the others get 421 at their next command outside a mail transaction.
      * The server must have stopped accepting connections already.
      */
     void drain(SMTPServer server) {
         draining.add(server);
+        for (Map.Entry<Session, State> entry : live.entrySet()) {
+            Session session = entry.getKey();
+            ReentrantLock lock = entry.getValue().commandLock;
+            if (session.getServer() != server || !lock.tryLock()) {
+                continue; // another server's, or busy with a command: it finishes first
+            }
+            try {
+                if (!session.isMailTransactionInProgress()) {
+                    // waiting for its next command, with no message under way: it may go now
+                    session.sendResponse("421 4.3.2 Service shutting down, try again later");
+                    session.quit();
+                }
+            } catch (IOException e) {
+                session.quit();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /** Forgets a drained server once it is stopped. */
