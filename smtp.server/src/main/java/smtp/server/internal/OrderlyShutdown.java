@@ -1,4 +1,4 @@
-package smtp.webconsole.internal;
+package smtp.server.internal;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * does not do this itself (the exported app's) would otherwise end the process
  * with the bundles still running. The hook waits for the stop at most
  * {@value #WAIT_SECONDS} seconds; a container that stops the framework itself
- * on SIGTERM only sees a second, harmless stop request.
+ * on SIGTERM only sees a second, harmless stop request. It lives in the
+ * listener's bundle so that it is in place as soon as the listener is.
  */
 @Component(immediate = true, service = {})
 public final class OrderlyShutdown {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Large messages are streamed: 20 sessions at once each send a 10 MiB message to the
+# app running with -Xmx256m; prints the client's figures and the most heap in use
+# (sampled every 100 ms with jstat) while they were received.
+#   bench/large.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+[ -f smtp.app/target/smtp.jar ] || mvn -B -q -DskipTests package
+home=$ROOT/bench/work/large
+rm -rf "$home"; mkdir -p "$home/conf"
+printf 'address="127.0.0.1"\nport=I"2530"\n' > "$home/conf/smtp.server.binding-large.config"
+printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$home/conf/smtp.delivery.config"
+(cd "$home" && exec java -Xmx256m -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do (echo > /dev/tcp/127.0.0.1/2530) 2>/dev/null && break; sleep 0.1; done
+peak=0
+( while kill -0 $pid 2>/dev/null; do
+    jstat -gc $pid | awk 'NR==2 { printf "%d\n", ($3+$4+$6+$8) / 1024 }'   # S0U+S1U+EU+OU in KiB -> MiB
+    sleep 0.1
+  done > "$home/heap.txt" 2>/dev/null ) &
+sampler=$!
+java bench/SmtpLoad.java 127.0.0.1 2530 20 20 10485760 per-message
+sleep 1
+kill $sampler 2>/dev/null || true
+echo "most heap in use while receiving: $(sort -n "$home/heap.txt" | tail -1) MiB of 256 MiB (-Xmx256m)"
+echo "messages in the mailbox: $(ls "$home/data/mail/bench.test/sink/new" 2>/dev/null | wc -l), sizes: $(ls -l "$home/data/mail/bench.test/sink/new" | awk 'NR>1 {print $5}' | sort -u | tr '\n' ' ')"
