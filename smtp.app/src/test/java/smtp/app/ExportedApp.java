@@ -72,6 +72,16 @@ final class ExportedApp implements AutoCloseable {
         shell = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     }
 
+    /** Sends SIGTERM, as a service manager does to stop it. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** @return whether the process ended within that many seconds */
+    boolean awaitExit(int seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     /** Stops the application and starts it again in the same folder; waits until the web console answers. */
     void restart() throws Exception {
         close();

@@ -36,6 +36,35 @@ public class ExportedAppIT {
         run("smtp-equinox.jar");
     }
 
+    @Test
+    public void aTermSignalLetsTheMessageUnderWayFinishAndStopsInOrder() throws Exception {
+        try (ExportedApp app = new ExportedApp(folder.newFolder("term").toPath(), "smtp.jar");
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", app.smtp)) {
+            socket.setSoTimeout(15000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            var out = socket.getOutputStream();
+            assertTrue(in.readLine().startsWith("220"));
+            for (String[] step : new String[][] {{"HELO term.test", "250"}, {"MAIL FROM:<alice@client.test>", "250"},
+                {"RCPT TO:<bob@example.org>", "250"}, {"DATA", "354"}}) {
+                out.write((step[0] + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertTrue(step[0], in.readLine().startsWith(step[1]));
+            }
+            app.terminate();
+            app.awaitAccepting(app.smtp, false); // the port closes at once
+            out.write("Subject: under way\r\n\r\nsent while the server stops\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+            String accepted = in.readLine();
+            assertTrue(accepted, accepted.startsWith("250 2.0.0 Ok: queued as "));
+            out.write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("421 4.3.2 Service shutting down, try again later", in.readLine());
+            assertTrue("the app ended", app.awaitExit(60));
+            String log = app.log();
+            assertTrue(log, log.contains("Asked to shut down: stopping the framework in order"));
+            assertTrue(log, log.contains("SMTP server on 127.0.0.1:" + app.smtp + " stopped"));
+            app.restart(); // what was accepted is delivered, by this run or the next
+            assertEquals(1, app.awaitMessages("bob", 1));
+        }
+    }
+
     private void run(String jar) throws Exception {
         try (ExportedApp app = new ExportedApp(folder.newFolder(jar).toPath(), jar)) {
             ExportedApp.send(app.smtp, "exported");
@@ -51,14 +80,31 @@ public class ExportedAppIT {
         }
     }
 
-    private static String console(int port) throws IOException {
+    /** The web console's bundle list; it starts after the mail server, so this waits for it (30 s at most). */
+    private static String console(int port) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return bundles(port);
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static String bundles(int port) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) new URL("http://127.0.0.1:" + port
                 + "/system/console/bundles.json").openConnection();
         connection.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
                 .encodeToString("admin:admin".getBytes(StandardCharsets.US_ASCII)));
         connection.setConnectTimeout(10000);
         connection.setReadTimeout(10000);
-        assertEquals(200, connection.getResponseCode());
+        if (connection.getResponseCode() != 200) {
+            throw new IOException("the console answered " + connection.getResponseCode());
+        }
         try (var body = connection.getInputStream()) {
             return new String(body.readAllBytes(), StandardCharsets.UTF_8);
         }
