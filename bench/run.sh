@@ -4,6 +4,7 @@
 #
 #   bench/run.sh            # every workload
 #   QUICK=1 bench/run.sh    # fewer messages, for a try
+#   ONLY=5120:50:per-message bench/run.sh   # one workload (size:sessions:mode)
 #
 # Builds the app if it is not built, installs Postfix (Debian's package, without
 # letting it start a daemon on port 25) for its smtp-source load generator and its
@@ -191,15 +192,20 @@ main() {
   rm -rf "$WORK"; mkdir -p "$WORK"
   start_suite
   start_postfix
+  # both servers first take a run of each size: the JVM compiles its hot code (C2) in the first
+  # ten thousand or so messages, and Postfix fills its caches
   log "warming up"
-  smtp-source -s 10 -m $((500 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$SUITE_PORT
-  smtp-source -s 10 -m $((500 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$POSTFIX_PORT
+  for port in $SUITE_PORT $POSTFIX_PORT; do
+    smtp-source -s 50 -m $((3000 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
+    smtp-source -s 50 -m $((250 * SCALE)) -l 102400 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
+  done
 
   printf '%-8s %-5s %-12s | %9s %9s %7s | %9s %9s %7s | %6s\n' size sess mode \
     "suite/s" "cpu ms/m" "rss MiB" "postfix/s" "cpu ms/m" "rss MiB" ratio
   for size in 5120 102400; do
     for sessions in 10 50; do
       for mode in per-message long; do
+        if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$size:$sessions:$mode" ]; then continue; fi
         local count=$((size == 5120 ? 2500 * SCALE : 500 * SCALE))
         read -r s_rate s_cpu s_rss < <(run_source suite $size $sessions $mode $count)
         read -r p_rate p_cpu p_rss < <(run_source postfix $size $sessions $mode $count)

@@ -148,7 +148,7 @@ final class DeliveryQueue {
                     if (resumed && Maildir.contains(mailbox, name)) {
                         LOG.info("{}: already in the mailbox of <{}>", queueId, recipient);
                     } else {
-                        Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient);
+                        Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient, spool);
                         LOG.info("{}: delivered to <{}> in {}", queueId, recipient, mailbox);
                         outcomes.delivered(queueId, envelope, recipient, "local", mailbox.toString(), spooled.state().attempts() + 1);
                     }

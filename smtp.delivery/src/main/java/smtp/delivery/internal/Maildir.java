@@ -58,9 +58,12 @@ final class Maildir {
      * Delivers a spooled message, preceded by its Return-Path and Delivered-To
      * header lines.
      */
-    static void deliver(Path mailbox, String name, Path message, String reversePath, String recipient) throws IOException {
-        create(mailbox);
+    static void deliver(Path mailbox, String name, Path message, String reversePath, String recipient, Spool spool)
+            throws IOException {
         Path staged = mailbox.resolve("tmp").resolve(name);
+        if (!Files.isDirectory(staged.getParent()) || !Files.isDirectory(mailbox.resolve("new"))) {
+            create(mailbox);
+        }
         byte[] trace = ("Return-Path: <" + reversePath + ">\r\nDelivered-To: " + recipient + "\r\n")
                 .getBytes(StandardCharsets.UTF_8);
         Files.deleteIfExists(staged); // left by a delivery that a crash interrupted
@@ -81,6 +84,6 @@ final class Maildir {
         }
         Path delivered = mailbox.resolve("new");
         Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        Spool.forceDirectory(delivered);
+        spool.forceDirectory(delivered);
     }
 }

@@ -36,6 +36,7 @@ final class Spool {
 
     private final Path queue;
     private final Path tmp;
+    private final DirectorySync.Directories directories = new DirectorySync.Directories();
 
     Spool(Path directory) throws IOException {
         this.queue = Files.createDirectories(directory.resolve("queue"));
@@ -145,11 +146,9 @@ final class Spool {
         forceDirectory(queue);
     }
 
-    /** Forces a directory's entries (new, renamed or removed files) to disk. */
-    static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, READ)) {
-            dir.force(true);
-        }
+    /** Forces a directory's entries (new, renamed or removed files) to disk, sharing one fsync with other threads. */
+    void forceDirectory(Path directory) throws IOException {
+        directories.force(directory);
     }
 
     private interface StorageAction<T> {
