@@ -13,7 +13,7 @@ printf 'address="127.0.0.1"\nport=I"2530"\n' > "$home/conf/smtp.server.binding-l
 printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$home/conf/smtp.delivery.config"
 (cd "$home" && exec java -Xmx256m -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do (echo > /dev/tcp/127.0.0.1/2530) 2>/dev/null && break; sleep 0.1; done
 peak=0
 ( while kill -0 $pid 2>/dev/null; do

@@ -91,6 +91,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "still open when the period ends is closed.")
     int drainGracePeriod() default 30;
 
+    @AttributeDefinition(name = "Virtual threads",
+            description = "Run each session on a virtual thread when the JVM has them (Java 21 and later), so that "
+                    + "thousands of mostly idle connections cost little memory; on Java 17 sessions use platform threads.")
+    boolean virtualThreads() default true;
+
     @AttributeDefinition(name = "Idle timeout", min = "1",
             description = "Seconds a client may stay silent before it is told 421 and disconnected.")
     int idleTimeout() default 300;

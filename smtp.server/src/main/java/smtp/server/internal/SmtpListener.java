@@ -75,6 +75,8 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
 
     static final String PID = "smtp.server";
     static final String PRODUCT = "SMTP Suite";
+    /** Connections the kernel queues for accept: a burst of clients waits there instead of being dropped. */
+    static final int BACKLOG = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
 
@@ -604,6 +606,8 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
                 .serverThreadName("smtp-listener " + describe(endpoint))
                 .serverSocketFactory(() -> socket[0] = new ListeningSocket(settings.tlsMode() == TlsMode.IMPLICIT
                         ? () -> context.tlsProfile(settings.tlsProfile()) : null))
+                .executorService(config.virtualThreads() ? SessionThreads.virtualOrPooled() : SessionThreads.pooled())
+                .backlog(BACKLOG)
                 .build();
         SessionCommands.install(server.getCommandHandler(), context, settings);
         try {
