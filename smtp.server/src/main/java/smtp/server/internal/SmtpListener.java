@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
@@ -89,11 +90,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     private volatile ServerConfiguration config;
     private volatile InterfaceUsage usages;
     private volatile ServerContext context;
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "smtp-session-deadlines");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService deadlines = sessionDeadlines();
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     /** Touched by the reconciler thread only (and by {@link #deactivate()} once it has stopped). */
     private final Map<InetSocketAddress, Running> running = new LinkedHashMap<>();
@@ -243,6 +240,20 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
         }
         settings.sort(Comparator.comparing(Object::toString));
         return settings;
+    }
+
+    /**
+     * @return the timer of the session deadlines; a deadline cancelled when its session ends leaves the
+     *         queue at once (it would otherwise stay there until it was due, one per connection)
+     */
+    static ScheduledExecutorService sessionDeadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "smtp-session-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     /** Starts listening once the bindings present at activation are bound, so no implicit endpoint opens by mistake. */
