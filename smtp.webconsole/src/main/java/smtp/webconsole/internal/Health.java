@@ -56,10 +56,14 @@ final class Health {
 
     /** @return "127.0.0.1:25 LISTENING (2 sessions)" or "binding X FAILED: reason" */
     static String describe(EndpointDTO endpoint) {
-        String where = endpoint.address == null ? endpoint.description
-                : (endpoint.address.contains(":") ? "[" + endpoint.address + "]" : endpoint.address) + ":" + endpoint.port;
-        return where + " " + endpoint.state + (endpoint.reason == null ? "" : ": " + endpoint.reason)
+        return (endpoint.address == null ? endpoint.description : where(endpoint)) + " " + endpoint.state
+                + (endpoint.reason == null ? "" : ": " + endpoint.reason)
                 + (endpoint.sessions > 0 ? " (" + endpoint.sessions + " sessions)" : "");
+    }
+
+    /** @return "127.0.0.1:25" or "[::1]:25"; the endpoint must have an address */
+    static String where(EndpointDTO endpoint) {
+        return (endpoint.address.contains(":") ? "[" + endpoint.address + "]" : endpoint.address) + ":" + endpoint.port;
     }
 
     static Result delivery(MailDelivery delivery, MailQueue queue) {

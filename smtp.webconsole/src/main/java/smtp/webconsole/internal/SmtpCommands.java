@@ -51,7 +51,7 @@ public final class SmtpCommands {
         List<EndpointDTO> endpoints = current.endpoints();
         text.append(String.format("%-10s %-28s %-9s %-8s %s%n", "STATE", "ENDPOINT", "TLS", "SESSIONS", "BINDING"));
         for (EndpointDTO endpoint : endpoints) {
-            String where = endpoint.address == null ? "-" : Health.describe(endpoint).split(" ")[0];
+            String where = endpoint.address == null ? "-" : Health.where(endpoint);
             text.append(String.format("%-10s %-28s %-9s %-8d %s%s%n", endpoint.state, where, endpoint.tlsMode,
                     endpoint.sessions, endpoint.binding == null ? "(implicit)" : endpoint.binding,
                     endpoint.reason == null ? "" : "  " + endpoint.reason));
