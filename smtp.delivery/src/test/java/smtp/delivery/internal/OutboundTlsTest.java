@@ -75,18 +75,6 @@ public class OutboundTlsTest {
         return service.deliver(envelope, new ByteArrayInputStream("Subject: s\r\n\r\nb\r\n".getBytes(StandardCharsets.US_ASCII)));
     }
 
-    private static <T> T await(java.util.concurrent.Callable<T> check) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            T value = check.call();
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out");
-    }
-
     @Test
     public void requiredTlsWithATrustedCertificateThenAuth() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer(r -> "250 2.1.5 Ok", n -> "250 2.0.0 queued").withTls(peerTls)) {
@@ -94,7 +82,7 @@ public class OutboundTlsTest {
                     "trustedCertificates", certificate.toString(), "smarthostUser", "relayuser", "_smarthostPassword", "relay pw"));
             try {
                 send(service);
-                await(() -> peer.messages.isEmpty() ? null : true);
+                Await.until("the relayed message", () -> peer.messages.isEmpty() ? null : true);
                 assertEquals(List.of("tls"), peer.sessions);
                 int starttls = peer.commands.indexOf("STARTTLS");
                 int auth = peer.commands.indexOf("AUTH PLAIN " + Base64.getEncoder().encodeToString("\0relayuser\0relay pw"
@@ -114,7 +102,7 @@ public class OutboundTlsTest {
                 DeliveryService service = service(peer.port(), Map.of("outboundTls", "required"));
                 try {
                     String queueId = send(service);
-                    String shown = await(() -> service.show(queueId).contains("attempts:      1") ? service.show(queueId) : null);
+                    String shown = Await.until("the first attempt", () -> service.show(queueId).contains("attempts:      1") ? service.show(queueId) : null);
                     assertTrue(shown, peer == plain ? shown.contains("does not offer STARTTLS, which is required")
                             : shown.contains("TLS failed"));
                     assertEquals(List.of(), peer.messages);
@@ -132,7 +120,7 @@ public class OutboundTlsTest {
             DeliveryService service = service(peer.port(), Map.of());
             try {
                 send(service);
-                await(() -> peer.messages.isEmpty() ? null : true);
+                Await.until("the relayed message", () -> peer.messages.isEmpty() ? null : true);
                 assertEquals(List.of("tls"), peer.sessions);
             } finally {
                 service.stop();

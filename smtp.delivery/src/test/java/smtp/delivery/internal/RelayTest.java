@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import org.junit.Rule;
@@ -54,32 +53,20 @@ public class RelayTest {
         }
     }
 
-    private static <T> T await(String what, Callable<T> check) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            T value = check.call();
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
     @Test
     public void relaysToTheSmarthostWithPipeliningSizeAndEightBitMime() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> "250 2.0.0 queued")) {
             DeliveryService service = service(peer.port());
             try {
                 send(service, "alice@example.org", "carol@remote.test", "dave@remote.test");
-                await("the relayed message", () -> peer.messages.isEmpty() ? null : true);
+                Await.until("the relayed message", () -> peer.messages.isEmpty() ? null : true);
                 assertEquals(BODY, peer.messages.get(0));
                 assertTrue(peer.commands.toString(), peer.commands.contains("MAIL FROM:<alice@example.org> SIZE="
                         + BODY.length() + " BODY=8BITMIME"));
                 assertTrue(peer.commands.contains("RCPT TO:<carol@remote.test>"));
                 assertTrue(peer.commands.contains("RCPT TO:<dave@remote.test>"));
                 assertEquals("one connection carries both recipients", 1, peer.commands.stream().filter(c -> c.startsWith("MAIL")).count());
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
             } finally {
                 service.stop();
             }
@@ -92,8 +79,8 @@ public class RelayTest {
             DeliveryService service = service(peer.port());
             try {
                 String queueId = send(service, "alice@example.org", "carol@remote.test");
-                await("the second attempt", () -> peer.messages.size() >= 2 ? true : null);
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the second attempt", () -> peer.messages.size() >= 2 ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
                 assertEquals(2, peer.messages.size());
                 assertTrue(service.show(queueId), service.show(queueId).startsWith("no message"));
                 assertEquals("no bounce", List.of(), files("mail/example.org/alice/new"));
@@ -110,7 +97,7 @@ public class RelayTest {
             DeliveryService service = service(peer.port());
             try {
                 String queueId = send(service, "alice@example.org", "carol@remote.test", "dave@remote.test");
-                List<Path> bounces = await("the bounce", () -> {
+                List<Path> bounces = Await.until("the bounce", () -> {
                     List<Path> found = files("mail/example.org/alice/new");
                     return found.isEmpty() ? null : found;
                 });
@@ -122,7 +109,7 @@ public class RelayTest {
                 assertTrue(bounce, bounce.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: alice@example.org\r\n\r\n--"));
                 assertTrue("dave was delivered, not bounced", !bounce.contains("dave@remote.test"));
                 assertEquals(1, peer.messages.size());
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
             } finally {
                 service.stop();
             }
@@ -135,8 +122,8 @@ public class RelayTest {
             DeliveryService service = service(peer.port());
             try {
                 send(service, "", "carol@remote.test");
-                await("the refused attempt", () -> peer.commands.stream().anyMatch(c -> c.startsWith("RCPT")) ? true : null);
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the refused attempt", () -> peer.commands.stream().anyMatch(c -> c.startsWith("RCPT")) ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
                 assertEquals(List.of(), files("mail/example.org/alice/new"));
             } finally {
                 service.stop();
@@ -152,9 +139,9 @@ public class RelayTest {
             DeliveryService service = service(Map.of("dnsResolver", dns.address(), "mxPort", peer.port()));
             try {
                 send(service, "alice@example.org", "carol@remote.test");
-                await("the message at the MX host", () -> peer.messages.isEmpty() ? null : true);
+                Await.until("the message at the MX host", () -> peer.messages.isEmpty() ? null : true);
                 assertEquals(BODY, peer.messages.get(0));
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
             } finally {
                 service.stop();
             }
@@ -169,7 +156,7 @@ public class RelayTest {
             String queueId;
             try {
                 queueId = send(first, "alice@example.org", "carol@remote.test");
-                await("the deferred attempt", () -> first.show(queueId).contains("attempts:      1") ? true : null);
+                Await.until("the deferred attempt", () -> first.show(queueId).contains("attempts:      1") ? true : null);
             } finally {
                 first.stop();
             }
@@ -178,7 +165,7 @@ public class RelayTest {
             try {
                 assertTrue(second.queue(), second.queue().contains(queueId));
                 assertEquals(queueId + ": trying again now", second.retry(queueId));
-                await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
                 second.stop();
                 assertEquals("one refused attempt, one delivery", 2, peer.messages.size());
             } finally {
@@ -198,8 +185,8 @@ public class RelayTest {
                     for (int i = 0; i < 6; i++) {
                         send(service, "alice@example.org", "carol@remote.test");
                     }
-                    await("all six relayed", () -> peer.messages.size() >= 6 ? true : null);
-                    await("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
+                    Await.until("all six relayed", () -> peer.messages.size() >= 6 ? true : null);
+                    Await.until("the spool to empty", () -> files("spool/queue").isEmpty() ? true : null);
                 } finally {
                     service.stop();
                 }
@@ -217,7 +204,7 @@ public class RelayTest {
         try {
             String reply = service.send("monitor@example.org", "alice@example.org", "started", "The monitor is up.");
             assertTrue(reply, reply.startsWith("queued as "));
-            Path delivered = await("the message", () -> {
+            Path delivered = Await.until("the message", () -> {
                 List<Path> found = files("mail/example.org/alice/new");
                 return found.isEmpty() ? null : found.get(0);
             });
@@ -232,7 +219,7 @@ public class RelayTest {
         DeliveryService service = service(ScriptedPeer.closedPort());
         try {
             String queueId = send(service, "alice@example.org", "carol@remote.test");
-            String shown = await("a recorded attempt", () -> {
+            String shown = Await.until("a recorded attempt", () -> {
                 String text = service.show(queueId);
                 return text.contains("attempts:      0") ? null : text;
             });
