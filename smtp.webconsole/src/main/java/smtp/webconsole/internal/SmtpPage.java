@@ -152,24 +152,21 @@ public final class SmtpPage extends AbstractServlet {
                     + "<td class='smtp-state'>" + Html.escape(endpoint.state)
                     + (endpoint.reason == null ? "" : "<br><small>" + Html.escape(endpoint.reason) + "</small>") + "</td>"
                     + "<td>" + endpoint.sessions + "</td>"
-                    + "<td>" + bindingButton(endpoint) + "</td></tr>");
+                    + "<td>" + bindingButton(endpoint, enabled) + "</td></tr>");
         }
         out.println("</tbody></table>");
     }
 
-    private String bindingButton(EndpointDTO endpoint) {
-        if (endpoint.binding == null || EndpointDTO.FAILED.equals(endpoint.state) && endpoint.address == null) {
+    /** @return the binding's switch, or nothing while the whole server is off or the binding has no valid configuration */
+    private String bindingButton(EndpointDTO endpoint, boolean serverEnabled) {
+        if (!serverEnabled || endpoint.binding == null || EndpointDTO.FAILED.equals(endpoint.state) && endpoint.address == null) {
             return "";
         }
-        boolean disabledHere = EndpointDTO.DISABLED.equals(endpoint.state) && endpoint.reason != null
-                && endpoint.reason.startsWith("the binding");
-        if (EndpointDTO.DISABLED.equals(endpoint.state) && !disabledHere) {
-            return ""; // the whole server is off
-        }
-        String action = disabledHere ? "enable" : "disable";
+        boolean off = EndpointDTO.DISABLED.equals(endpoint.state); // with the server on, only the binding's own switch
+        String action = off ? "enable" : "disable";
         return "<form method='post'>" + hiddenToken() + "<input type='hidden' name='binding' value='"
                 + Html.escape(endpoint.binding) + "'><button type='submit' name='action' value='" + action + "-binding'>"
-                + (disabledHere ? "Enable" : "Disable") + "</button></form>";
+                + (off ? "Enable" : "Disable") + "</button></form>";
     }
 
     private String hiddenToken() {
