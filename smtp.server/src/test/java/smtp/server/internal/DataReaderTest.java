@@ -73,4 +73,28 @@ public class DataReaderTest {
         String wire = (stuffed.startsWith(".") ? "." : "") + stuffed + ".\r\n";
         assertEquals(body.toString(), read(wire, LineEndings.REJECT)[0]);
     }
+
+    /** A message of many chunks, read from a stream that can reset and from one that cannot. */
+    @Test
+    public void aLongMessageEndsExactlyAtItsEndWhicheverStreamItComesFrom() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; lines.length() < 50_000; i++) {
+            lines.append(i % 7 == 0 ? "." : "").append("line ").append(i).append(" ").append("y".repeat(i % 90)).append("\r\n");
+        }
+        String wire = lines + ".\r\n" + AFTER;
+        String expected = lines.toString().replace("\r\n.", "\r\n").replaceFirst("^\\.", "");
+        for (boolean resettable : new boolean[] {true, false}) {
+            InputStream bytes = new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = resettable ? bytes : new java.io.FilterInputStream(bytes) {
+                @Override
+                public boolean markSupported() {
+                    return false;
+                }
+            };
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            new DataReader(in, LineEndings.REJECT).transferTo(message);
+            assertEquals("resettable " + resettable, expected, message.toString(StandardCharsets.ISO_8859_1));
+            assertEquals("resettable " + resettable, AFTER, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+        }
+    }
 }
