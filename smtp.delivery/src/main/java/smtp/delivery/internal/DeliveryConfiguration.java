@@ -28,6 +28,12 @@ import org.osgi.service.metatype.annotations.Option;
                     + "under the mailbox root counts as a mailbox too; postmaster exists in every local domain.")
     String[] mailboxes() default {};
 
+    @AttributeDefinition(name = "Direct local delivery",
+            description = "Write a message whose recipients are all local straight into their Maildirs before the 250, "
+                    + "without the spool: one file per mailbox instead of three files per message. Off: every message goes "
+                    + "through the spool and the delivery queue.")
+    boolean directLocalDelivery() default true;
+
     @AttributeDefinition(name = "Host name",
             description = "Name in Maildir file names, in EHLO to other servers and in bounces; empty means this machine's name.")
     String hostName() default "";

@@ -11,6 +11,7 @@ import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -67,6 +68,8 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
     private final Mailboxes mailboxes;
     private final QueueIds queueIds = new QueueIds();
     private final DeliveryQueue queue;
+    private final String hostName;
+    private final boolean directLocalDelivery;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -80,7 +83,8 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
         for (String mailbox : config.mailboxes()) {
             mailboxes.create(mailbox.trim());
         }
-        String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        this.hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        this.directLocalDelivery = config.directLocalDelivery();
         Relay.Tls tls;
         try {
             tls = Relay.Tls.valueOf(config.outboundTls().trim().toUpperCase(Locale.ROOT));
@@ -110,10 +114,17 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
     @Override
     public String deliver(Envelope envelope, InputStream content) throws DeliveryException, IOException {
         Envelope accepted = validate(envelope);
+        boolean allLocal = true;
         for (String recipient : accepted.recipients) {
-            if (mailboxes.status(recipient) == RecipientStatus.UNKNOWN) {
+            RecipientStatus status = mailboxes.status(recipient);
+            if (status == RecipientStatus.UNKNOWN) {
                 throw new DeliveryException("<" + recipient + ">: no such mailbox here", true);
             }
+            allLocal &= status == RecipientStatus.LOCAL;
+        }
+        if (allLocal && directLocalDelivery) {
+            deliverLocally(accepted, content);
+            return accepted.queueId;
         }
         try {
             spool.store(accepted, content);
@@ -123,6 +134,26 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
         }
         queue.runNow(accepted.queueId);
         return accepted.queueId;
+    }
+
+    /** Writes a message straight into the Maildirs of its recipients, all local, before the 250. */
+    private void deliverLocally(Envelope envelope, InputStream content) throws DeliveryException, IOException {
+        Map<Path, Maildir.Target> targets = new LinkedHashMap<>(); // one copy per Maildir, whatever the spelling
+        for (String recipient : envelope.recipients) {
+            targets.putIfAbsent(mailboxes.pathOf(recipient), new Maildir.Target(recipient, mailboxes.pathOf(recipient)));
+        }
+        try {
+            Maildir.deliver(new ArrayList<>(targets.values()), Maildir.fileName(envelope.receivedAt, envelope.queueId, hostName),
+                    envelope.reversePath, content, spool);
+        } catch (UncheckedIOException e) {
+            LOG.error("Cannot deliver message {} into the mailboxes of {}", envelope.queueId, envelope.recipients, e.getCause());
+            throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
+        }
+        for (String recipient : envelope.recipients) {
+            Path mailbox = mailboxes.pathOf(recipient);
+            LOG.info("{}: delivered to <{}> in {}", envelope.queueId, recipient, mailbox);
+            delivered(envelope.queueId, envelope, recipient, "local", mailbox.toString(), 1);
+        }
     }
 
     private String submit(Envelope envelope, byte[] content) throws DeliveryException, IOException {

@@ -5,6 +5,8 @@ import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Delivery into one Maildir: the message is written under {@code tmp/}, forced
@@ -54,34 +58,115 @@ final class Maildir {
         return false;
     }
 
+    /** A local recipient and its Maildir. */
+    record Target(String recipient, Path mailbox) {}
+
     /**
      * Delivers a spooled message, preceded by its Return-Path and Delivered-To
      * header lines.
      */
     static void deliver(Path mailbox, String name, Path message, String reversePath, String recipient, Spool spool)
             throws IOException {
+        Path staged = stage(mailbox, name);
+        byte[] trace = trace(reversePath, recipient);
+        try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE)) {
+            write(out, trace);
+            copy(message, 0, out);
+            out.force(true);
+        } catch (IOException e) {
+            Spool.removeAfterFailure(e, staged);
+            throw e;
+        }
+        commit(mailbox, staged, name, spool);
+    }
+
+    /**
+     * Delivers a message as it arrives into the Maildirs of its local
+     * recipients, each copy preceded by its Return-Path and Delivered-To header
+     * lines. The content is written once, into the first mailbox, and copied
+     * from there into the others; every copy is forced to disk before the first
+     * is renamed into {@code new/}, and the {@code new/} folders are forced
+     * before this returns.
+     *
+     * @param targets the recipients, one per Maildir
+     * @throws IOException if reading the content failed; nothing is delivered
+     * @throws UncheckedIOException if writing a Maildir failed; nothing is delivered, unless renaming a
+     *         later copy into {@code new/} failed after an earlier one was renamed
+     */
+    static void deliver(List<Target> targets, String name, String reversePath, InputStream content, Spool spool)
+            throws IOException {
+        List<Path> staged = new ArrayList<>(targets.size());
+        try {
+            Path first = Spool.writeFailure(() -> stage(targets.get(0).mailbox(), name));
+            staged.add(first);
+            byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
+            try (FileChannel out = Spool.writeFailure(() -> FileChannel.open(first, CREATE_NEW, WRITE))) {
+                Spool.writeFailure(() -> { write(out, firstTrace); return null; });
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = content.read(buffer)) >= 0; ) {
+                    int length = n;
+                    Spool.writeFailure(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
+                }
+                Spool.writeFailure(() -> { out.force(true); return null; });
+            }
+            for (Target target : targets.subList(1, targets.size())) {
+                Path copy = Spool.writeFailure(() -> stage(target.mailbox(), name));
+                staged.add(copy);
+                Spool.writeFailure(() -> {
+                    try (FileChannel out = FileChannel.open(copy, CREATE_NEW, WRITE)) {
+                        write(out, trace(reversePath, target.recipient()));
+                        copy(first, firstTrace.length, out);
+                        out.force(true);
+                    }
+                    return null;
+                });
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                Path mailbox = targets.get(i).mailbox();
+                Path file = staged.get(i);
+                Spool.writeFailure(() -> { commit(mailbox, file, name, spool); return null; });
+            }
+        } catch (IOException | RuntimeException e) {
+            Spool.removeAfterFailure(e, staged.toArray(Path[]::new)); // those renamed into new/ are no longer here
+            throw e;
+        }
+    }
+
+    /** The file in the Maildir's {@code tmp/} to write a message into, with the folders made if missing. */
+    private static Path stage(Path mailbox, String name) throws IOException {
         Path staged = mailbox.resolve("tmp").resolve(name);
         if (!Files.isDirectory(staged.getParent()) || !Files.isDirectory(mailbox.resolve("new"))) {
             create(mailbox);
         }
-        byte[] trace = ("Return-Path: <" + reversePath + ">\r\nDelivered-To: " + recipient + "\r\n")
-                .getBytes(StandardCharsets.UTF_8);
         Files.deleteIfExists(staged); // left by a delivery that a crash interrupted
-        try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE);
-                FileChannel in = FileChannel.open(message, READ)) {
-            ByteBuffer head = ByteBuffer.wrap(trace);
-            while (head.hasRemaining()) {
-                out.write(head);
-            }
+        return staged;
+    }
+
+    private static byte[] trace(String reversePath, String recipient) {
+        return ("Return-Path: <" + reversePath + ">\r\nDelivered-To: " + recipient + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(FileChannel out, byte[] bytes) throws IOException {
+        write(out, ByteBuffer.wrap(bytes));
+    }
+
+    private static void write(FileChannel out, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
+    }
+
+    private static void copy(Path from, long offset, FileChannel out) throws IOException {
+        try (FileChannel in = FileChannel.open(from, READ)) {
             long size = in.size();
-            for (long done = 0; done < size; ) {
+            for (long done = offset; done < size; ) {
                 done += in.transferTo(done, size - done, out);
             }
-            out.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(staged);
-            throw e;
         }
+    }
+
+    /** Renames a message forced to disk into {@code new/} and forces that folder. */
+    private static void commit(Path mailbox, Path staged, String name, Spool spool) throws IOException {
         Path delivered = mailbox.resolve("new");
         Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         spool.forceDirectory(delivered);

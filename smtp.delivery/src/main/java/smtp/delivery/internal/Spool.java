@@ -51,7 +51,6 @@ final class Spool {
      */
     void store(Envelope envelope, InputStream content) throws IOException {
         Path message = messageFile(envelope.queueId);
-        boolean committed = false;
         try {
             try (FileChannel out = writeFailure(() -> FileChannel.open(message, CREATE_NEW, WRITE))) {
                 byte[] buffer = new byte[64 * 1024];
@@ -67,10 +66,19 @@ final class Spool {
                 writeFailure(() -> { out.force(true); return null; });
             }
             writeFailure(() -> { writeEnvelope(envelope, EnvelopeFile.State.NEW); return null; });
-            committed = true;
-        } finally {
-            if (!committed) {
-                Files.deleteIfExists(message);
+        } catch (IOException | RuntimeException e) {
+            removeAfterFailure(e, message);
+            throw e;
+        }
+    }
+
+    /** Removes what a failed store left, keeping the failure as the one to report. */
+    static void removeAfterFailure(Exception failure, Path... files) {
+        for (Path file : files) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
             }
         }
     }
@@ -139,7 +147,7 @@ final class Spool {
             }
             out.force(true);
         } catch (IOException e) {
-            Files.deleteIfExists(staged);
+            removeAfterFailure(e, staged);
             throw e;
         }
         Files.move(staged, envelopeFile(envelope.queueId), ATOMIC_MOVE, REPLACE_EXISTING);
@@ -151,12 +159,12 @@ final class Spool {
         directories.force(directory);
     }
 
-    private interface StorageAction<T> {
+    interface StorageAction<T> {
         T run() throws IOException;
     }
 
     /** Marks a failure of the spool's own storage, as opposed to one of reading the content. */
-    private static <T> T writeFailure(StorageAction<T> action) {
+    static <T> T writeFailure(StorageAction<T> action) {
         try {
             return action.run();
         } catch (IOException e) {

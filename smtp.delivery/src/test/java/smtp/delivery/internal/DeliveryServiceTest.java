@@ -2,10 +2,14 @@ package smtp.delivery.internal;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,6 +145,117 @@ public class DeliveryServiceTest {
             assertEquals("0 message(s) queued", service.queue());
         } finally {
             service.stop();
+        }
+    }
+
+    @Test
+    public void aMessageForLocalRecipientsIsInEveryMailboxWhenDeliverReturns() throws Exception {
+        DeliveryService service = service();
+        byte[] content = ("Subject: straight in\r\n\r\n" + "x".repeat(200_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try {
+            String queueId = service.deliver(envelope("bob@example.org", "BOB@example.org", "postmaster@example.org"),
+                    new ByteArrayInputStream(content));
+            // no waiting: the copies are in new/ before deliver returns, one per Maildir whatever the spelling
+            for (String[] mailbox : new String[][] {{"bob", "bob@example.org"}, {"postmaster", "postmaster@example.org"}}) {
+                List<Path> delivered = files(mailbox[0], "new");
+                assertEquals(mailbox[0], 1, delivered.size());
+                assertEquals("unit", delivered.get(0).getFileName().toString().replaceFirst("^\\d+\\." + queueId + "\\.", ""));
+                String head = "Return-Path: <alice@client.test>\r\nDelivered-To: " + mailbox[1] + "\r\n";
+                byte[] stored = Files.readAllBytes(delivered.get(0));
+                assertEquals(head, new String(stored, 0, head.length(), StandardCharsets.US_ASCII));
+                assertArrayEquals(content, Arrays.copyOfRange(stored, head.length(), stored.length));
+                assertEquals(List.of(), files(mailbox[0], "tmp"));
+            }
+            assertEquals("0 message(s) queued", service.queue());
+            assertEquals(List.of(), spoolFiles());
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
+    public void aClientThatFailsMidMessageLeavesNothingInAnyMailbox() throws Exception {
+        DeliveryService service = service();
+        try {
+            InputStream breaksOff = new SequenceInputStream(new ByteArrayInputStream(new byte[100_000]), new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("connection reset");
+                }
+            });
+            IOException e = assertThrows(IOException.class,
+                    () -> service.deliver(envelope("bob@example.org", "postmaster@example.org"), breaksOff));
+            assertEquals("connection reset", e.getMessage());
+            for (String mailbox : new String[] {"bob", "postmaster"}) {
+                assertEquals(List.of(), files(mailbox, "new"));
+                assertEquals(List.of(), files(mailbox, "tmp"));
+            }
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
+    public void aMailboxThatCannotBeWrittenFailsTheMessageForAllItsRecipientsTemporarily() throws Exception {
+        DeliveryService service = service();
+        try {
+            Path postmaster = folder.getRoot().toPath().resolve("mail/example.org/postmaster");
+            Files.createDirectories(postmaster.resolve("new"));
+            Files.createDirectories(postmaster.resolve("cur"));
+            Files.writeString(postmaster.resolve("tmp"), "a file where the Maildir needs a folder");
+            DeliveryException e = assertThrows(DeliveryException.class, () -> service.deliver(
+                    envelope("bob@example.org", "postmaster@example.org"), new ByteArrayInputStream(new byte[1000])));
+            assertFalse(e.isPermanent()); // the client gets a 4xx and tries again
+            assertEquals(List.of(), files("bob", "new")); // bob's copy was written first and is gone again
+            assertEquals(List.of(), files("bob", "tmp"));
+            assertEquals(List.of(), files("postmaster", "new"));
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
+    public void localMailGoesThroughTheSpoolOnlyWithDirectLocalDeliveryOff() throws Exception {
+        for (boolean direct : new boolean[] {true, false}) {
+            Path root = folder.newFolder("direct-" + direct).toPath();
+            DeliveryService service = DeliveryConfigs.service(root, Map.of("directLocalDelivery", direct,
+                    "mailboxes", new String[] {"bob@example.org"}, "hostName", "unit"));
+            try {
+                Files.delete(root.resolve("spool/queue"));
+                Files.writeString(root.resolve("spool/queue"), "a file where the spool needs a folder");
+                ByteArrayInputStream content = new ByteArrayInputStream("Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+                Path bobNew = root.resolve("mail/example.org/bob/new");
+                if (direct) { // the broken spool does not matter
+                    service.deliver(envelope("bob@example.org"), content);
+                    try (Stream<Path> files = Files.list(bobNew)) {
+                        assertEquals(1, files.count());
+                    }
+                } else {
+                    assertFalse(assertThrows(DeliveryException.class,
+                            () -> service.deliver(envelope("bob@example.org"), content)).isPermanent());
+                    try (Stream<Path> files = Files.list(bobNew)) {
+                        assertEquals(0, files.count());
+                    }
+                }
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    private List<Path> files(String mailbox, String sub) throws IOException {
+        Path dir = folder.getRoot().toPath().resolve("mail/example.org").resolve(mailbox).resolve(sub);
+        if (!Files.exists(dir)) {
+            return List.of(); // never made: nothing was written there
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    private List<Path> spoolFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(folder.getRoot().toPath().resolve("spool"))) {
+            return files.filter(Files::isRegularFile).toList();
         }
     }
 
