@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * (or still in the spool), no mailbox may hold a message that is not whole, and
  * no message may be there twice.
  *
- * Run: java bench/CrashTest.java APP_JAR WORK_DIR [ROUNDS]
+ * Run: java bench/CrashTest.java APP_JAR WORK_DIR [ROUNDS] [direct|spooled]
+ * (direct: the delivery service writes each message straight into the Maildir,
+ * its default; spooled: through the spool and the delivery queue)
  */
 public class CrashTest {
 
@@ -39,11 +41,12 @@ public class CrashTest {
         Path jar = Paths.get(args[0]).toAbsolutePath();
         Path home = Paths.get(args[1]).toAbsolutePath();
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        boolean direct = !(args.length > 3 && args[3].equals("spooled")); // straight into the Maildir, or through the spool
         deleteTree(home);
         Files.createDirectories(home.resolve("conf"));
         Files.writeString(home.resolve("conf/smtp.server.binding-crash.config"), "address=\"127.0.0.1\"\nport=I\"" + PORT + "\"\n");
         Files.writeString(home.resolve("conf/smtp.delivery.config"),
-                "localDomains=[\"bench.test\"]\nmailboxes=[\"sink@bench.test\"]\n");
+                "localDomains=[\"bench.test\"]\nmailboxes=[\"sink@bench.test\"]\ndirectLocalDelivery=B\"" + direct + "\"\n");
         Files.writeString(home.resolve("conf/smtp.server.config"), "drainGracePeriod=I\"10\"\n");
         Random random = new Random();
         Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();

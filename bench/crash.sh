@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Crash safety: SIGKILL under load 20 times, then SIGTERM, then checks that every
 # message that got a 250 is in the mailbox byte-exact, none is half there, none twice.
+# Runs twice: with local mail written straight into the Maildir (the default) and
+# with it going through the spool (directLocalDelivery=false).
 #   bench/crash.sh [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f smtp.app/target/smtp.jar ] || mvn -B -q -DskipTests package
-exec java bench/CrashTest.java smtp.app/target/smtp.jar bench/work/crash "${1:-20}"
+for mode in direct spooled; do
+  echo "== $mode"
+  java bench/CrashTest.java smtp.app/target/smtp.jar bench/work/crash-$mode "${1:-20}" $mode
+done

@@ -172,7 +172,8 @@ port_of() { [ "$1" = suite ] && echo $SUITE_PORT || echo $POSTFIX_PORT; }
 run_source() { # server size sessions mode messages
   local server=$1 size=$2 sessions=$3 mode=$4 count=$5 flags=""
   [ "$mode" = long ] && flags="-d"
-  drain_queue "$server"
+  # neither server may still be working off an earlier run while this one is measured
+  drain_queue suite; drain_queue postfix
   local ticks0 t0 t1 ticks1 hz
   hz=$(getconf CLK_TCK)
   ticks0=$(cpu_ticks "$server"); t0=$(date +%s.%N)
@@ -193,10 +194,11 @@ main() {
   start_suite
   start_postfix
   # both servers first take a run of each size: the JVM compiles its hot code (C2) in the first
-  # ten thousand or so messages, and Postfix fills its caches
+  # fifteen thousand or so messages (its compiler threads are busy until then), and Postfix
+  # fills its caches
   log "warming up"
   for port in $SUITE_PORT $POSTFIX_PORT; do
-    smtp-source -s 50 -m $((3000 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
+    smtp-source -s 50 -m $((6000 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
     smtp-source -s 50 -m $((250 * SCALE)) -l 102400 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
   done
 
@@ -218,7 +220,7 @@ main() {
   echo
   echo "accept latency (bench/SmtpLoad.java: 5 KiB, 50 sessions, a connection per message)"
   for server in suite postfix; do
-    drain_queue $server
+    drain_queue suite; drain_queue postfix
     printf '%-8s ' "$server"
     java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 "$(port_of $server)" 50 $((2500 * SCALE)) 5120 per-message
   done
