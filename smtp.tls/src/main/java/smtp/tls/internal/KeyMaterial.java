@@ -115,7 +115,7 @@ final class KeyMaterial {
     private static boolean belongTogether(PrivateKey key, PublicKey publicKey) throws GeneralSecurityException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
+            case "EC", "ECDSA" -> "SHA256withECDSA"; // ECDSA: an EC key of BouncyCastle's provider (Karaf registers it)
             case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
             default -> throw new GeneralSecurityException("keys of type " + key.getAlgorithm() + " are not supported");
         };

@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
+import java.security.Security;
 import java.util.List;
 
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.junit.Rule;
@@ -57,6 +59,20 @@ public class KeyMaterialTest {
         assertTrue(Files.readString(sec1).startsWith("-----BEGIN EC PRIVATE KEY-----"));
         assertEquals(((java.security.interfaces.ECPrivateKey) original.key).getS(),
                 ((java.security.interfaces.ECPrivateKey) KeyMaterial.fromPem(certificate, sec1).key).getS());
+    }
+
+    @Test
+    public void readsTheKeyWhenBouncyCastleIsTheFirstSecurityProvider() throws Exception {
+        selfSigned("bc.test");
+        // as in Apache Karaf, which registers BouncyCastle's provider: EC keys then say "ECDSA"
+        assertEquals(1, Security.insertProviderAt(new BouncyCastleProvider(), 1));
+        try {
+            KeyMaterial material = KeyMaterial.fromPem(certificate, key);
+            assertEquals("ECDSA", material.key.getAlgorithm());
+            TlsSettings.build(material, TlsSettings.DEFAULT_PROTOCOLS, TlsSettings.DEFAULT_CIPHER_SUITES);
+        } finally {
+            Security.removeProvider(BouncyCastleProvider.PROVIDER_NAME);
+        }
     }
 
     @Test
