@@ -38,11 +38,18 @@ final class ExportedApp implements AutoCloseable {
     final int smtp;
     final int http;
     private final String jar;
+    private final Path java;
     private final Path log;
     private Process process;
     private Writer shell;
 
     ExportedApp(Path home, String jar) throws Exception {
+        this(home, jar, Paths.get(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    /** @param java the {@code java} executable to start it with */
+    ExportedApp(Path home, String jar, Path java) throws Exception {
+        this.java = java;
         this.home = home;
         Path conf = Files.createDirectories(home.resolve("conf"));
         this.smtp = freePort();
@@ -65,7 +72,7 @@ final class ExportedApp implements AutoCloseable {
     }
 
     private void start() throws IOException {
-        process = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        process = new ProcessBuilder(java.toString(),
                 "-Dorg.osgi.service.http.port=" + http, "-jar", Paths.get(System.getProperty("app.target"), jar).toString())
                 .directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -9,7 +9,13 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.Rule;
@@ -18,8 +24,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The exported applications as a user runs them: {@code java -jar} in a folder
- * with a {@code conf/}, on Felix and on Equinox. Mail goes in over STARTTLS and
- * lands in the Maildir, and the web console says every bundle is active.
+ * with a {@code conf/}, on Felix and on Equinox, and on every JDK of the machine.
+ * Mail goes in over STARTTLS and lands in the Maildir, and the web console says
+ * every bundle is active.
  */
 public class ExportedAppIT {
 
@@ -65,8 +72,40 @@ public class ExportedAppIT {
         }
     }
 
+    @Test
+    public void theFelixApplicationRunsOnEveryJdkOfThisMachine() throws Exception {
+        // every JDK installed the usual way (/usr/lib/jvm), each once whatever its aliases
+        Map<Integer, Path> jdks = new TreeMap<>();
+        try (Stream<Path> homes = Files.list(Paths.get("/usr/lib/jvm"))) {
+            for (Path home : homes.toList()) {
+                Path java = home.resolve("bin/java");
+                if (Files.isExecutable(java)) {
+                    jdks.putIfAbsent(majorVersion(java.toRealPath()), java.toRealPath());
+                }
+            }
+        }
+        assertTrue(jdks.toString(), jdks.containsKey(17));
+        System.out.println("the exported app runs on " + jdks);
+        for (Map.Entry<Integer, Path> jdk : jdks.entrySet()) {
+            run("smtp.jar", jdk.getValue(), "jdk-" + jdk.getKey());
+        }
+    }
+
+    private static int majorVersion(Path executable) throws Exception {
+        Process version = new ProcessBuilder(executable.toString(), "-XshowSettings:properties", "-version").redirectErrorStream(true).start();
+        String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(executable + " -version did not end", version.waitFor(60, TimeUnit.SECONDS));
+        Matcher spec = Pattern.compile("java\\.specification\\.version = (\\d+)").matcher(output);
+        assertTrue(output, spec.find());
+        return Integer.parseInt(spec.group(1));
+    }
+
     private void run(String jar) throws Exception {
-        try (ExportedApp app = new ExportedApp(folder.newFolder(jar).toPath(), jar)) {
+        run(jar, Paths.get(System.getProperty("java.home"), "bin", "java"), jar);
+    }
+
+    private void run(String jar, Path java, String folderName) throws Exception {
+        try (ExportedApp app = new ExportedApp(folder.newFolder(folderName).toPath(), jar, java)) {
             ExportedApp.send(app.smtp, "exported");
             assertEquals(1, app.awaitMessages("bob", 1));
             String message;
