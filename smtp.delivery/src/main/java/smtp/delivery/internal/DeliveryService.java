@@ -140,7 +140,8 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
     private void deliverLocally(Envelope envelope, InputStream content) throws DeliveryException, IOException {
         Map<Path, Maildir.Target> targets = new LinkedHashMap<>(); // one copy per Maildir, whatever the spelling
         for (String recipient : envelope.recipients) {
-            targets.putIfAbsent(mailboxes.pathOf(recipient), new Maildir.Target(recipient, mailboxes.pathOf(recipient)));
+            Path mailbox = mailboxes.pathOf(recipient);
+            targets.putIfAbsent(mailbox, new Maildir.Target(recipient, mailbox));
         }
         try {
             Maildir.deliver(new ArrayList<>(targets.values()), Maildir.fileName(envelope.receivedAt, envelope.queueId, hostName),
