@@ -165,7 +165,7 @@ public class ConsoleBrowserIT {
         assertEquals("enabled", serverState());
         assertEquals("LISTENING", endpointRow(app.smtp).getAttribute("data-state"));
         assertEquals("smtp.server.binding~test", endpointRow(app.smtp).getAttribute("data-binding"));
-        ExportedApp.send(app.smtp, "before");
+        app.send(app.smtp, "before");
         assertEquals(1, app.awaitMessages("bob", 1));
         browser.navigate().refresh();
         wait.until(ExpectedConditions.textToBe(By.cssSelector("td[data-counter='Messages accepted']"), "1"));
@@ -207,7 +207,7 @@ public class ConsoleBrowserIT {
         browser.findElement(By.id("smtp-server-toggle")).click();
         awaitServerState("enabled");
         app.awaitAccepting(app.smtp, true);
-        ExportedApp.send(app.smtp, "after");
+        app.send(app.smtp, "after");
         assertEquals(3, app.awaitMessages("bob", 3));
         assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.config")).contains("enabled=B\"true\""));
 
@@ -258,7 +258,7 @@ public class ConsoleBrowserIT {
         app.awaitAccepting(app.smtp, true);
         browser.get(console("bundles"));
         wait.until(ExpectedConditions.textToBe(listenerState, "Active"));
-        ExportedApp.send(app.smtp, "reinstalled");
+        app.send(app.smtp, "reinstalled");
         assertEquals(3, app.awaitMessages("bob", 3));
 
         // Configuration: a Metatype form for every PID of the suite, factory configurations by readable names
@@ -281,7 +281,7 @@ public class ConsoleBrowserIT {
         browser.findElement(By.xpath("//button[text()='Save']")).click();
         app.awaitAccepting(moved, true);
         app.awaitAccepting(app.smtp, false);
-        ExportedApp.send(moved, "moved");
+        app.send(moved, "moved");
         assertEquals(4, app.awaitMessages("bob", 4));
         browser.get(console("smtp"));
         WebElement movedRow = wait.until(ExpectedConditions.presenceOfElementLocated(

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.Writer;
@@ -14,15 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.cert.X509Certificate;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * An exported application started as a user starts it: {@code java -jar} in a
@@ -199,6 +200,20 @@ final class ExportedApp implements AutoCloseable {
         throw new AssertionError("nothing listens on " + port + " after 60 s: " + log());
     }
 
+    /** A TLS context that trusts exactly the certificate the app made for itself at its first start. */
+    private SSLContext trustingOwnCertificate() throws Exception {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        try (InputStream pem = Files.newInputStream(home.resolve("data/tls/self-signed-cert.pem"))) {
+            trusted.setCertificateEntry("app", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
     private static void awaitStarttls(int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -221,8 +236,8 @@ final class ExportedApp implements AutoCloseable {
         throw new AssertionError("STARTTLS not offered within 30 s");
     }
 
-    /** EHLO, STARTTLS (any certificate: the self-signed default), then one message. */
-    static void send(int port, String subject) throws Exception {
+    /** EHLO, STARTTLS (trusting the app's own self-signed certificate, and only it), then one message. */
+    void send(int port, String subject) throws Exception {
         try (Socket plain = new Socket("127.0.0.1", port)) {
             plain.setSoTimeout(15000);
             BufferedReader in = new BufferedReader(new InputStreamReader(plain.getInputStream(), StandardCharsets.US_ASCII));
@@ -232,19 +247,7 @@ final class ExportedApp implements AutoCloseable {
             expect(in, "250 ");
             command(out, "STARTTLS");
             expect(in, "220");
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+            SSLContext context = trustingOwnCertificate();
             SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
             tls.startHandshake();
             in = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII));

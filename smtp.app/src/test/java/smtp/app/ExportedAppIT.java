@@ -106,7 +106,7 @@ public class ExportedAppIT {
 
     private void run(String jar, Path java, String folderName) throws Exception {
         try (ExportedApp app = new ExportedApp(folder.newFolder(folderName).toPath(), jar, java)) {
-            ExportedApp.send(app.smtp, "exported");
+            app.send(app.smtp, "exported");
             assertEquals(1, app.awaitMessages("bob", 1));
             String message;
             try (Stream<Path> files = Files.list(app.inbox("bob"))) {

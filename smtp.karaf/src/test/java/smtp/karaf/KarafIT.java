@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +24,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +33,7 @@ import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -269,8 +270,8 @@ public class KarafIT {
             out.flush();
             expect(in, "250");
             expect(in, "220");
-            // the binding requires TLS; its certificate is the self-signed one smtp.tls made at start
-            SSLSocket socket = (SSLSocket) trustingAll().getSocketFactory().createSocket(plain, "127.0.0.1", smtpPort, true);
+            // the binding requires TLS; its certificate must be the self-signed one smtp.tls made at start
+            SSLSocket socket = (SSLSocket) trustingOwnCertificate().getSocketFactory().createSocket(plain, "127.0.0.1", smtpPort, true);
             socket.startHandshake();
             tlsProtocol = socket.getSession().getProtocol();
             in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
@@ -289,20 +290,17 @@ public class KarafIT {
         }
     }
 
-    private static SSLContext trustingAll() throws GeneralSecurityException {
+    /** A TLS context that trusts exactly the certificate smtp.tls made for itself in Karaf's data/. */
+    private static SSLContext trustingOwnCertificate() throws IOException, GeneralSecurityException {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        try (InputStream pem = Files.newInputStream(home.resolve("data/tls/self-signed-cert.pem"))) {
+            trusted.setCertificateEntry("suite", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+        context.init(null, trust.getTrustManagers(), null);
         return context;
     }
 
