@@ -66,6 +66,7 @@ final class ExportedApp implements AutoCloseable {
         try {
             awaitPort(smtp);
             awaitStarttls(smtp); // the self-signed default certificate is made at the first start
+            awaitPort(http); // the web console starts after the mail server (start level 10)
         } catch (Exception | AssertionError e) {
             close();
             throw e;

@@ -104,9 +104,8 @@ public class AuthIT extends SuiteSupport {
                     MailFlowIT.MESSAGE), 250);
         }
         awaitMessages("bob@example.org", 1);
-        Path envelope = await("the spooled envelope", () -> spoolFiles().stream()
-                .filter(file -> file.toString().endsWith(".env")).findFirst().orElse(null));
-        assertTrue(Files.readString(envelope).contains("\nuser: alice\n"));
+        String envelope = awaitQueuedEnvelope();
+        assertTrue(envelope, envelope.contains("\nuser: alice\n"));
         Event message = await("the message event", () -> events.isEmpty() ? null : events.get(0));
         assertEquals("alice", message.getProperty(SmtpEvents.USER));
     }

@@ -103,7 +103,7 @@ public class EventsIT extends SuiteSupport {
         assertEquals((long) MailFlowIT.MESSAGE.length, message.getProperty(SmtpEvents.SIZE));
 
         Path stored = awaitMessages("bob@example.org", 1).get(0);
-        assertTrue(stored.getFileName().toString().contains("." + queueId + "."));
+        assertTrue(stored.getFileName().toString().endsWith("." + queueId));
     }
 
     @Test

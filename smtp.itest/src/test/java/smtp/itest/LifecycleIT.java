@@ -149,7 +149,7 @@ public class LifecycleIT extends SuiteSupport {
             assertEquals(refused.toString(), 451, refused.code);
             assertTrue(refused.text(), refused.text().startsWith("4.3.0 "));
         }
-        assertEquals(List.of(), spoolFiles());
+        assertEquals(List.of(), queued());
         assertEquals(List.of(), files(mailbox("bob@example.org")));
 
         installedBundle("smtp.delivery").start();
@@ -179,7 +179,7 @@ public class LifecycleIT extends SuiteSupport {
             // the session is still usable
             assertEquals("250 2.0.0 Ok", client.command("NOOP").toString());
         }
-        assertEquals(List.of(), spoolFiles());
+        assertEquals(List.of(), queued());
         assertArrayEquals(new Path[0], files(mailbox("bob@example.org")).toArray(new Path[0]));
     }
 }

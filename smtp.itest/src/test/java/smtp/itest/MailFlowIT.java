@@ -71,13 +71,13 @@ public class MailFlowIT extends SuiteSupport {
             SmtpClient.expect(client.command("QUIT"), 221);
 
             Path file = awaitMessages("bob@example.org", 1).get(0);
-            assertTrue(file.getFileName().toString(), file.getFileName().toString().contains("." + queueId + "."));
+            assertTrue(file.getFileName().toString(), file.getFileName().toString().endsWith("." + queueId));
             assertDelivered(file, MESSAGE, "alice@client.test");
             String text = Files.readString(file, StandardCharsets.UTF_8);
             assertTrue(text, text.contains("Received: from client.test ([127.0.0.1])\r\n\tby mx.itest (SMTP Suite 0.1.0) with ESMTP id "
                     + queueId + "\r\n\tfor <bob@example.org>;\r\n\t"));
         }
-        await("the spool to empty", () -> spoolFiles().isEmpty() ? true : null);
+        await("the queue to empty", () -> queued().isEmpty() ? true : null);
     }
 
     @Test
@@ -172,7 +172,7 @@ public class MailFlowIT extends SuiteSupport {
         List<Path> delivered = awaitMessages("bob@example.org", 1);
         assertEquals(1, delivered.size());
         assertDelivered(delivered.get(0), MESSAGE, "alice@client.test");
-        await("the spool to empty", () -> spoolFiles().isEmpty() ? true : null);
+        await("the queue to empty", () -> queued().isEmpty() ? true : null);
     }
 
     @Test
@@ -184,14 +184,13 @@ public class MailFlowIT extends SuiteSupport {
             SmtpClient.Reply unknown = client.command("RCPT TO:<nobody@example.org>");
             assertEquals(550, unknown.code);
             assertTrue(unknown.text(), unknown.text().startsWith("5.1.1 "));
-            // a client on an Internal interface may send through the server: the message waits in the spool for relay
+            // a client on an Internal interface may send through the server: the message waits in the queue for relay
             SmtpClient.expect(client.command("RCPT TO:<someone@elsewhere.test>"), 250);
             SmtpClient.expect(client.command("DATA"), 354);
             client.write(SmtpClient.dataOf(MESSAGE));
             SmtpClient.expect(client.read(), 250);
         }
-        List<Path> queued = await("the queued relay message", () -> spoolFiles().size() == 2 ? spoolFiles() : null);
-        String envelope = Files.readString(queued.get(0).toString().endsWith(".env") ? queued.get(0) : queued.get(1));
+        String envelope = awaitQueuedEnvelope();
         assertTrue(envelope, envelope.contains("recipient: someone@elsewhere.test\n"));
 
         // the same address marked External: no relay, local mail still accepted

@@ -52,7 +52,7 @@ public class RelayIT extends SuiteSupport {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             await("dnsmasq", () -> Files.readString(log).contains("started") ? true : null);
-            configure("smtp.delivery", "spoolDirectory", spool.toString(), "mailboxRoot", mail.toString(),
+            configure("smtp.delivery", "mailboxRoot", mail.toString(),
                     "localDomains", new String[] {"example.org"}, "hostName", "itest", "dnsResolver", "127.0.0.1:" + dnsPort,
                     "mxPort", freePort(), "retryIntervals", new int[] {3600});
             List<Event> events = new CopyOnWriteArrayList<>();
@@ -90,7 +90,7 @@ public class RelayIT extends SuiteSupport {
                 assertTrue(queue.delete(queueId));
                 assertEquals(List.of(), queue.list());
             }
-            assertEquals(List.of(), spoolFiles());
+            assertEquals(List.of(), queued());
         } finally {
             dns.destroy();
             dns.waitFor(10, TimeUnit.SECONDS);

@@ -121,7 +121,7 @@ public class ScannerIT extends SuiteSupport {
         assertEquals(rejected.toString(), 554, rejected.code);
         assertTrue(rejected.text(), rejected.text().startsWith("5.7.1 Message rejected: Eicar-Test-Signature"));
         assertTrue(rejected.text().endsWith(" found by clamav"));
-        assertEquals("the infected message is not stored", List.of(), spoolFiles());
+        assertEquals("the infected message is not stored", List.of(), queued());
         SmtpClient.expect(send(CLEAN), 250);
         Path delivered = awaitMessages("bob@example.org", 1).get(0);
         assertTrue(Files.readString(delivered).contains("filename=\"notes.txt\""));
@@ -148,7 +148,7 @@ public class ScannerIT extends SuiteSupport {
         assertEquals(later.toString(), 451, later.code);
         assertTrue(later.text(), later.text().startsWith("4.7.1 The message could not be scanned (clamav)"));
         assertEquals(List.of(), files(mailbox("bob@example.org")));
-        assertEquals(List.of(), spoolFiles());
+        assertEquals(List.of(), queued());
         startClamd();
         SmtpClient.expect(send(CLEAN), 250);
         awaitMessages("bob@example.org", 1);

@@ -75,7 +75,7 @@ public class SmugglingIT extends SuiteSupport {
             assertAlive(port);
         }
         assertEquals(List.of(), files(mailbox("bob@example.org")));
-        assertEquals(List.of(), spoolFiles());
+        assertEquals(List.of(), queued());
     }
 
     @Test

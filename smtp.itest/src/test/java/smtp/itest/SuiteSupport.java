@@ -43,6 +43,8 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 import smtp.delivery.api.MailDelivery;
+import smtp.delivery.spi.QueueEntryDTO;
+import smtp.delivery.spi.QueueStore;
 
 /**
  * What every integration test shares: the framework content (the suite's built
@@ -51,9 +53,18 @@ import smtp.delivery.api.MailDelivery;
  */
 public abstract class SuiteSupport {
 
-    /** The suite's bundles, in start order. */
-    static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.events", "smtp.tls",
-        "smtp.server", "smtp.webconsole"};
+    /** The suite's bundles, in start order; the file spool stays inactive unless a test configures it. */
+    static final String[] SUITE = {"smtp.delivery.api", "smtp.server.api", "smtp.queue.artemis", "smtp.queue.spool",
+        "smtp.delivery", "smtp.events", "smtp.tls", "smtp.server", "smtp.webconsole"};
+    /** What the Artemis queue store imports, all of it bundles. */
+    static final String[][] QUEUE_RUNTIME = {{"io.netty", "netty-common"}, {"io.netty", "netty-buffer"},
+        {"io.netty", "netty-resolver"}, {"io.netty", "netty-transport"}, {"io.netty", "netty-transport-native-unix-common"},
+        {"io.netty", "netty-transport-classes-epoll"},
+        {"io.netty", "netty-codec"}, {"io.netty", "netty-codec-http"}, {"io.netty", "netty-codec-socks"},
+        {"io.netty", "netty-handler"}, {"io.netty", "netty-handler-proxy"}, {"org.jctools", "jctools-core"},
+        {"com.github.ben-manes.caffeine", "caffeine"}, {"commons-beanutils", "commons-beanutils"},
+        {"commons-collections", "commons-collections"}, {"commons-logging", "commons-logging"},
+        {"org.apache.commons", "commons-lang3"}};
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     @Inject
@@ -63,7 +74,7 @@ public abstract class SuiteSupport {
     protected ConfigurationAdmin configurationAdmin;
 
     protected Path work;
-    protected Path spool;
+    protected Path queue;
     protected Path mail;
 
     @Configuration
@@ -84,6 +95,11 @@ public abstract class SuiteSupport {
                 mavenBundle("org.bouncycastle", "bcpkix-jdk18on").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.healthcheck.api").versionAsInProject(),
                 junitBundles()));
+        for (String[] bundle : QUEUE_RUNTIME) {
+            options.add(mavenBundle(bundle[0], bundle[1]).versionAsInProject());
+        }
+        options.add(mavenBundle("io.netty", "netty-transport-native-epoll").classifier("linux-x86_64").versionAsInProject()
+                .noStart()); // a fragment
         for (String bsn : SUITE) {
             options.add(bundle(suiteBundleLocation(bsn)).noStart());
         }
@@ -105,7 +121,7 @@ public abstract class SuiteSupport {
                 context.getBundle(0).getSymbolicName());
         work = Files.createDirectories(Paths.get(System.getProperty("itest.work", "target/work"),
                 getClass().getSimpleName() + "-" + UUID.randomUUID()));
-        spool = work.resolve("spool");
+        queue = work.resolve("queue");
         mail = work.resolve("mail");
     }
 
@@ -114,10 +130,10 @@ public abstract class SuiteSupport {
     /**
      * Configures the delivery service with this test's directories, local domain example.org and the given
      * mailboxes. Mail for other domains goes to a smarthost on a loopback port where nothing listens, so it
-     * waits in the spool (and no DNS is asked).
+     * waits in the queue (and no DNS is asked).
      */
     protected void configureDelivery(String... mailboxes) throws IOException {
-        configure("smtp.delivery", "spoolDirectory", spool.toString(), "mailboxRoot", mail.toString(),
+        configure("smtp.delivery", "mailboxRoot", mail.toString(),
                 "localDomains", new String[] {"example.org"}, "mailboxes", mailboxes, "hostName", "itest",
                 "smarthost", "127.0.0.1:" + freePort());
     }
@@ -155,14 +171,21 @@ public abstract class SuiteSupport {
 
     // ---- bundles and services
 
-    /** Starts the suite's bundles; the self-signed TLS default is kept in this test's directory. */
-    protected void startSuite() throws BundleException, IOException {
+    /**
+     * Starts the suite's bundles; the self-signed TLS default and the embedded broker's journal are kept in this
+     * test's directory.
+     */
+    protected void startSuite() throws Exception {
         if (configurationAdmin.getConfiguration("smtp.tls", "?").getProperties() == null) {
             configure("smtp.tls", "directory", work.resolve("tls").toString(), "hostName", "mx.itest");
+        }
+        if (configurationAdmin.getConfiguration("smtp.queue.artemis", "?").getProperties() == null) {
+            configure("smtp.queue.artemis", "journalDirectory", queue.toString());
         }
         for (String bsn : SUITE) {
             installedBundle(bsn).start();
         }
+        awaitDelivery(); // until then, the listener answers 451 at RCPT
     }
 
     protected Bundle installedBundle(String bsn) {
@@ -239,7 +262,7 @@ public abstract class SuiteSupport {
         await("port " + port + " on " + host + " to close", () -> accepts(host, port) ? null : Boolean.TRUE);
     }
 
-    // ---- mailboxes and spool
+    // ---- mailboxes and queue
 
     protected Path mailbox(String address) {
         int at = address.indexOf('@');
@@ -264,8 +287,34 @@ public abstract class SuiteSupport {
         }
     }
 
-    protected List<Path> spoolFiles() throws IOException {
-        return files(spool.resolve("queue"));
+    /** @return the queue ids of what waits in the delivery queue, as its store tells (with or without delivery) */
+    protected List<String> queued() throws Exception {
+        ServiceReference<QueueStore> ref = context.getServiceReference(QueueStore.class);
+        assertNotNull("a queue store", ref);
+        try {
+            return context.getService(ref).list().stream().map(entry -> entry.queueId).toList();
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /**
+     * Waits for one message in the delivery queue and returns its envelope as the queue's store keeps it (the
+     * delivery service's encoding: one {@code name: value} line per field).
+     */
+    protected String awaitQueuedEnvelope() throws Exception {
+        return await("a message in the queue", () -> {
+            ServiceReference<QueueStore> ref = context.getServiceReference(QueueStore.class);
+            if (ref == null) {
+                return null;
+            }
+            try {
+                List<QueueEntryDTO> entries = context.getService(ref).list();
+                return entries.size() == 1 ? entries.get(0).envelope : null;
+            } finally {
+                context.ungetService(ref);
+            }
+        });
     }
 
     /** Polls until the supplier returns non-null, at most {@link #TIMEOUT}. */

@@ -84,10 +84,9 @@ public class TlsIT extends SuiteSupport {
             SmtpClient.expect(client.send("alice@client.test", List.of("bob@example.org", "carol@elsewhere.test"),
                     MailFlowIT.MESSAGE), 250);
         }
-        // the relay recipient keeps the message in the spool: its envelope says TLS was used
-        Path envelope = await("the spooled envelope", () -> spoolFiles().stream()
-                .filter(file -> file.toString().endsWith(".env")).findFirst().orElse(null));
-        assertTrue(Files.readString(envelope).contains("\ntls: true\n"));
+        // the relay recipient keeps the message in the queue: its envelope says TLS was used
+        String envelope = awaitQueuedEnvelope();
+        assertTrue(envelope, envelope.contains("\ntls: true\n"));
         String received = receivedOf(awaitMessages("bob@example.org", 1).get(0));
         assertTrue(received, received.matches("(?s)Received: from tls.test \\(\\[127.0.0.1\\]\\)\r\n"
                 + "\t\\(using TLSv1\\.[23] with cipher TLS_\\w+\\)\r\n\tby \\S+ \\(SMTP Suite 0.1.0\\) with ESMTPS id .*"));

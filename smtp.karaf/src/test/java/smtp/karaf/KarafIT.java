@@ -60,6 +60,7 @@ public class KarafIT {
 
     private static Path home;
     private static Path mail;
+    private static Path journal;
     private static Process karaf;
     private static int sshPort;
     private static int smtpPort;
@@ -73,6 +74,7 @@ public class KarafIT {
         home = work.resolve("karaf");
         copyTree(distribution, home);
         mail = work.resolve("mail");
+        journal = work.resolve("queue");
         Path repository = work.resolve("repository");
         copyTree(Paths.get(System.getProperty("suite.repository")), repository);
         String groupPath = System.getProperty("suite.groupId").replace('.', '/');
@@ -98,9 +100,11 @@ public class KarafIT {
         // the suite's configuration, read by Karaf's File Install from etc/
         Files.writeString(etc.resolve("smtp.server.binding-karaf.config"),
                 "address=\"127.0.0.1\"\nport=I\"" + smtpPort + "\"\ntlsMode=\"starttls\"\nrequireTls=B\"true\"\n");
+        // every message goes through the queue, on the broker embedded in Karaf
         Files.writeString(etc.resolve("smtp.delivery.config"), "localDomains=[\"" + DOMAIN + "\"]\n"
-                + "mailboxes=[\"alice@" + DOMAIN + "\"]\nhostName=\"karaf\"\n"
-                + "spoolDirectory=\"" + work.resolve("spool") + "\"\nmailboxRoot=\"" + mail + "\"\n");
+                + "mailboxes=[\"alice@" + DOMAIN + "\"]\nhostName=\"karaf\"\ndirectLocalDelivery=B\"false\"\n"
+                + "mailboxRoot=\"" + mail + "\"\n");
+        Files.writeString(etc.resolve("smtp.queue.artemis.config"), "journalDirectory=\"" + journal + "\"\n");
 
         ProcessBuilder start = new ProcessBuilder("bin/karaf", "server").directory(home.toFile())
                 .redirectErrorStream(true).redirectOutput(work.resolve("karaf.out").toFile());
@@ -139,20 +143,20 @@ public class KarafIT {
         String version = System.getProperty("suite.version");
         client("feature:repo-add mvn:" + System.getProperty("suite.groupId") + "/smtp.karaf/" + version + "/xml/features");
         String available = client("feature:list");
-        for (String feature : new String[] {"smtp-contracts", "smtp-delivery", "smtp-server", "smtp-tls", "smtp-events",
-            "smtp-clamav", "smtp-webconsole", "smtp "}) {
+        for (String feature : new String[] {"smtp-contracts", "smtp-queue-artemis", "smtp-queue-spool", "smtp-delivery",
+            "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav", "smtp-webconsole", "smtp "}) {
             assertTrue(feature + " in\n" + available, available.contains(feature));
         }
         client("feature:install smtp-delivery smtp-server smtp-tls smtp-events smtp-clamav smtp-webconsole");
         String installed = client("feature:list -i");
-        for (String feature : new String[] {"smtp-delivery", "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav",
-            "smtp-webconsole"}) {
+        for (String feature : new String[] {"smtp-queue-artemis", "smtp-delivery", "smtp-server", "smtp-tls", "smtp-events",
+            "smtp-clamav", "smtp-webconsole"}) {
             assertTrue(feature + " installed:\n" + installed, installed.contains(feature));
         }
         String bundles = awaitOutput("bundle:list -t 0 -s", "smtp.server.api", 60);
-        for (String bundle : new String[] {"smtp.delivery.api", "smtp.server.api", "smtp.delivery", "smtp.server", "smtp.tls",
-            "smtp.events", "smtp.scan.clamav", "smtp.webconsole", "bcprov", "com.github.davidmoten.guava-mini",
-            "jakarta.mail-api"}) {
+        for (String bundle : new String[] {"smtp.delivery.api", "smtp.server.api", "smtp.queue.artemis", "smtp.delivery",
+            "smtp.server", "smtp.tls", "smtp.events", "smtp.scan.clamav", "smtp.webconsole", "bcprov",
+            "com.github.davidmoten.guava-mini", "jakarta.mail-api", "io.netty.transport"}) {
             String line = bundleLine(bundles, bundle);
             assertTrue(bundle + " active:\n" + bundles, line != null && line.contains("Active"));
         }
@@ -169,6 +173,9 @@ public class KarafIT {
         // the suite's Gogo commands work in Karaf's shell
         String status = value("smtp:status");
         assertTrue(status, status.contains("127.0.0.1") && status.contains(Integer.toString(smtpPort)));
+        String queue = value("delivery:queue").strip();
+        assertTrue(queue, queue.startsWith("queue store: artemis (embedded broker, journal " + journal + ")"));
+        assertTrue(queue, queue.endsWith("0 message(s) queued"));
     }
 
     @Test

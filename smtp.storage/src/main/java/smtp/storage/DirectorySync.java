@@ -1,4 +1,4 @@
-package smtp.delivery.internal;
+package smtp.storage;
 
 import static java.nio.file.StandardOpenOption.READ;
 
@@ -15,14 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * requests that arrive wait for the next, which then serves all of them with a
  * single fsync.
  */
-final class DirectorySync {
+public final class DirectorySync {
 
-    /** The syncs of one delivery service, one per directory. */
-    static final class Directories {
+    /** The syncs of one owner (a delivery service, a spool), one per directory. */
+    public static final class Directories {
         private final Map<Path, DirectorySync> syncs = new ConcurrentHashMap<>();
 
         /** Forces the directory's entries, as they are at this call, to disk. */
-        void force(Path directory) throws IOException {
+        public void force(Path directory) throws IOException {
             syncs.computeIfAbsent(directory.toAbsolutePath().normalize(), DirectorySync::new).sync();
         }
     }

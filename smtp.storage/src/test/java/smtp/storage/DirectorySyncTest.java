@@ -1,4 +1,4 @@
-package smtp.delivery.internal;
+package smtp.storage;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;

@@ -18,15 +18,17 @@ public interface MailDelivery {
 
     /**
      * Takes one message for delivery and returns once the message and its
-     * envelope are written and forced to disk. After it returns, a crash loses
-     * nothing; when it throws, nothing of the message is kept.
+     * envelope are durable: in the local mailboxes or the queue's store, forced
+     * to disk, or synced to a broker's journal (and replicated, where the broker
+     * is). After it returns, a crash loses nothing; when it throws, nothing of
+     * the message is kept.
      *
      * @param envelope the envelope; its {@code queueId} may be {@code null}
      * @param content the message as RFC 5322 text with CRLF line ends, not
      *        dot-stuffed; read to its end
      * @return the queue id under which the message is kept
      * @throws DeliveryException if the message cannot be taken: temporarily
-     *         (storage failing, try later) or permanently (a recipient that does
+     *         (storage failing, full or out of reach: try later) or permanently (a recipient that does
      *         not exist, an envelope that is not valid)
      * @throws IOException if reading {@code content} failed; nothing is kept
      */

@@ -1,11 +1,10 @@
 package smtp.delivery.internal;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -15,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import smtp.delivery.api.Envelope;
+import smtp.delivery.spi.MessageContent;
 
 /**
  * A delivery status notification (RFC 3464): a multipart/report to the sender
@@ -33,7 +33,7 @@ final class Bounce {
 
     private Bounce() {}
 
-    static byte[] create(String hostName, String queueId, Envelope original, List<Failure> failures, Path message)
+    static byte[] create(String hostName, String queueId, Envelope original, List<Failure> failures, MessageContent message)
             throws IOException {
         String boundary = "=_" + queueId + "_bounce";
         StringBuilder text = new StringBuilder(2048)
@@ -81,9 +81,9 @@ final class Bounce {
     }
 
     /** The header section of the original message (up to the empty line), at most 64 KiB. */
-    private static byte[] headers(Path message) throws IOException {
+    private static byte[] headers(MessageContent message) throws IOException {
         ByteArrayOutputStream headers = new ByteArrayOutputStream();
-        try (InputStream in = Files.newInputStream(message)) {
+        try (InputStream in = new BufferedInputStream(message.open())) {
             int previous = -1;
             int beforePrevious = -1;
             for (int b; (b = in.read()) >= 0 && headers.size() < MAX_HEADERS; ) {

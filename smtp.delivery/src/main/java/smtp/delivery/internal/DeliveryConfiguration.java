@@ -8,12 +8,14 @@ import org.osgi.service.metatype.annotations.Option;
 @ObjectClassDefinition(
         id = DeliveryService.PID,
         name = "SMTP Delivery service",
-        description = "Durable spool and local Maildir delivery for every message the suite accepts.")
+        description = "Local Maildir delivery and relay, with retries and bounces, for every message the suite accepts; "
+                + "the queue's store is another bundle's (Artemis, or the file spool).")
 @interface DeliveryConfiguration {
 
-    @AttributeDefinition(name = "Spool directory",
-            description = "Where accepted messages are kept until delivered. Relative paths resolve against the working directory.")
-    String spoolDirectory() default "data/spool";
+    @AttributeDefinition(name = "Queue store", required = false,
+            description = "A filter naming the queue store to use, such as (smtp.queue.store=spool). The default takes "
+                    + "the store of the highest service ranking.")
+    String store_target() default "(smtp.queue.store=*)";
 
     @AttributeDefinition(name = "Mailbox root",
             description = "Root of the local Maildir mailboxes: one Maildir per mailbox at <root>/<domain>/<local part>/.")
@@ -30,8 +32,7 @@ import org.osgi.service.metatype.annotations.Option;
 
     @AttributeDefinition(name = "Direct local delivery",
             description = "Write a message whose recipients are all local straight into their Maildirs before the 250, "
-                    + "without the spool: one file per mailbox instead of three files per message. Off: every message goes "
-                    + "through the spool and the delivery queue.")
+                    + "without the queue: one file per mailbox. Off: every message goes through the queue.")
     boolean directLocalDelivery() default true;
 
     @AttributeDefinition(name = "Host name",
@@ -76,12 +77,18 @@ import org.osgi.service.metatype.annotations.Option;
             description = "Hours a message may wait for delivery; then its recipients fail and the sender gets a bounce.")
     int maxQueueTime() default 120;
 
-    @AttributeDefinition(name = "Outbound connections", min = "1", description = "Simultaneous deliveries in all.")
-    int maxOutboundConnections() default 10;
+    @AttributeDefinition(name = "Outbound connections", min = "1",
+            description = "Simultaneous deliveries in all: the number of delivery workers of this instance.")
+    int maxOutboundConnections() default 20;
 
     @AttributeDefinition(name = "Connections per destination", min = "1",
             description = "Simultaneous connections to one destination domain.")
-    int maxConnectionsPerDestination() default 2;
+    int maxConnectionsPerDestination() default 10;
+
+    @AttributeDefinition(name = "Connection idle time", min = "0",
+            description = "Seconds a connection to another server is kept open after a message, for the next message to "
+                    + "that server; 0 closes it after each message.")
+    int connectionIdleTime() default 2;
 
     @AttributeDefinition(name = "Timeout", min = "1", description = "Seconds to wait for another server's connection or reply.")
     int timeout() default 60;

@@ -37,38 +37,46 @@ import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.MailDelivery;
 import smtp.delivery.api.MailQueue;
+import smtp.delivery.api.QueueStatusDTO;
 import smtp.delivery.api.QueuedMessageDTO;
 import smtp.delivery.api.RecipientStatus;
+import smtp.delivery.spi.QueueEntryDTO;
+import smtp.delivery.spi.QueueStore;
+import smtp.storage.DirectorySync;
 
 /**
- * The SMTP Delivery service. {@link #deliver} stores the message in the spool
- * and returns; the {@link DeliveryQueue} then delivers it: locally into
- * Maildirs, to other domains over SMTP, with retries and bounces.
+ * The SMTP Delivery service. {@link #deliver} writes a message for local
+ * recipients only straight into their Maildirs ({@code directLocalDelivery});
+ * every other message goes into the queue's store ({@link QueueStore}: the
+ * Artemis queue or the file spool), from which the {@link DeliveryWorker}
+ * delivers it: locally into Maildirs, to other domains over SMTP, with retries
+ * and bounces.
  * <p>
- * It is the {@link MailQueue} too. Gogo commands: {@code delivery:queue},
- * {@code delivery:show <id>}, {@code delivery:retry <id>},
+ * It is the {@link MailQueue} too, over the whole store. Gogo commands:
+ * {@code delivery:queue}, {@code delivery:show <id>}, {@code delivery:retry <id>},
  * {@code delivery:remove <id>} and
  * {@code delivery:send <from> <to> <subject> <text>}.
  */
 @Component(
         configurationPid = DeliveryService.PID,
-        immediate = true, // its queue works the spool whether or not anyone uses the service
+        immediate = true, // its workers take messages from the queue whether or not anyone uses the service
         service = {MailDelivery.class, MailQueue.class},
         property = {"osgi.command.scope=delivery", "osgi.command.function=queue", "osgi.command.function=show",
             "osgi.command.function=retry", "osgi.command.function=remove", "osgi.command.function=send"})
 @Designate(ocd = DeliveryConfiguration.class)
-public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQueue.Outcomes {
+public final class DeliveryService implements MailDelivery, MailQueue, DeliveryWorker.Outcomes {
 
     static final String PID = "smtp.delivery";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
     private static final Pattern QUEUE_ID = Pattern.compile("[A-Za-z0-9]{1,64}");
 
-    private final Spool spool;
+    private final QueueStore store;
     private final Mailboxes mailboxes;
+    private final DirectorySync.Directories directories = new DirectorySync.Directories();
     private final QueueIds queueIds = new QueueIds();
-    private final DeliveryQueue queue;
-    private final String hostName;
+    private final Connections connections;
+    private final AutoCloseable consumption;
     private final boolean directLocalDelivery;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -76,14 +84,14 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
     private volatile EventAdmin eventAdmin;
 
     @Activate
-    public DeliveryService(DeliveryConfiguration config) throws Exception {
-        Path spoolDirectory = Paths.get(config.spoolDirectory()).toAbsolutePath();
-        this.spool = new Spool(spoolDirectory);
+    public DeliveryService(DeliveryConfiguration config,
+            @Reference(name = "store", policyOption = ReferencePolicyOption.GREEDY) QueueStore store) throws Exception {
+        this.store = store;
         this.mailboxes = new Mailboxes(Paths.get(config.mailboxRoot()).toAbsolutePath(), config.localDomains());
         for (String mailbox : config.mailboxes()) {
             mailboxes.create(mailbox.trim());
         }
-        this.hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
+        String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.directLocalDelivery = config.directLocalDelivery();
         Relay.Tls tls;
         try {
@@ -92,23 +100,31 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
             throw new IllegalArgumentException("outboundTls '" + config.outboundTls()
                     + "' is not one of opportunistic, required, none; fix " + PID);
         }
+        this.connections = new Connections(config.connectionIdleTime() * 1000L, CONNECTION_MAX_AGE_MILLIS);
         Relay relay = new Relay(new Relay.Settings(hostName,
                 new Routes(config.smarthost(), config.dnsResolver(), config.mxPort()), tls,
                 config.trustedCertificates().isBlank() ? null : Paths.get(config.trustedCertificates()),
-                config.smarthostUser().trim(), config._smarthostPassword(), config.timeout() * 1000));
-        this.queue = new DeliveryQueue(spool, mailboxes, relay, new DeliveryQueue.Settings(hostName,
-                DeliveryQueue.intervals(config.retryIntervals()), config.maxQueueTime() * 3_600_000L,
-                config.maxOutboundConnections(), config.maxConnectionsPerDestination()), this::submit, this);
-        List<String> pending = spool.recover();
-        LOG.info("Delivery service started: spool {}, mailboxes {}, local domains {}, other domains via {}, {} message(s) "
-                + "to resume", spoolDirectory, config.mailboxRoot(), mailboxes.localDomains(),
-                config.smarthost().isBlank() ? "their MX hosts" : "smarthost " + config.smarthost(), pending.size());
-        queue.resume(pending);
+                config.smarthostUser().trim(), config._smarthostPassword(), config.timeout() * 1000), connections);
+        DeliveryWorker worker = new DeliveryWorker(mailboxes, directories, relay, new DeliveryWorker.Settings(hostName,
+                DeliveryWorker.intervals(config.retryIntervals()), config.maxQueueTime() * 3_600_000L,
+                config.maxConnectionsPerDestination()), this::submit, this);
+        QueueStatusDTO status = store.status();
+        LOG.info("Delivery service started: queue in {} ({}), mailboxes {}, local domains {}, other domains via {}",
+                status.store, status.location, config.mailboxRoot(), mailboxes.localDomains(),
+                config.smarthost().isBlank() ? "their MX hosts" : "smarthost " + config.smarthost());
+        this.consumption = store.consume(worker, config.maxOutboundConnections());
     }
 
+    /** How long an outbound connection may serve one message after another. */
+    static final long CONNECTION_MAX_AGE_MILLIS = 300_000;
+
     @Deactivate
-    void stop() throws InterruptedException {
-        queue.stop();
+    void stop() throws Exception {
+        try {
+            consumption.close();
+        } finally {
+            connections.close();
+        }
     }
 
     @Override
@@ -126,13 +142,13 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
             deliverLocally(accepted, content);
             return accepted.queueId;
         }
-        try {
-            spool.store(accepted, content);
-        } catch (UncheckedIOException e) {
-            LOG.error("Cannot store message {} in the spool", accepted.queueId, e.getCause());
-            throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
-        }
-        queue.runNow(accepted.queueId);
+        QueueEntryDTO entry = new QueueEntryDTO();
+        entry.queueId = accepted.queueId;
+        entry.sender = accepted.reversePath;
+        entry.recipients = new ArrayList<>(accepted.recipients);
+        entry.receivedAt = accepted.receivedAt;
+        entry.envelope = EnvelopeCodec.encode(accepted);
+        store.store(entry, content);
         return accepted.queueId;
     }
 
@@ -144,8 +160,8 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
             targets.putIfAbsent(mailbox, new Maildir.Target(recipient, mailbox));
         }
         try {
-            Maildir.deliver(new ArrayList<>(targets.values()), Maildir.fileName(envelope.receivedAt, envelope.queueId, hostName),
-                    envelope.reversePath, content, spool);
+            Maildir.deliver(new ArrayList<>(targets.values()), Maildir.fileName(envelope.receivedAt, envelope.queueId),
+                    envelope.reversePath, content, directories);
         } catch (UncheckedIOException e) {
             LOG.error("Cannot deliver message {} into the mailboxes of {}", envelope.queueId, envelope.recipients, e.getCause());
             throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
@@ -168,69 +184,73 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
 
     @Override
     public List<QueuedMessageDTO> list() {
-        List<QueuedMessageDTO> messages = new ArrayList<>();
-        try {
-            for (String queueId : spool.recover()) {
-                QueuedMessageDTO message = get(queueId);
-                if (message != null) {
-                    messages.add(message);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        messages.sort(java.util.Comparator.comparingLong(m -> m.receivedAt));
-        return messages;
+        return asked(() -> store.list().stream().map(DeliveryService::queued).toList());
     }
 
     @Override
     public QueuedMessageDTO get(String queueId) {
-        if (queueId == null || !QUEUE_ID.matcher(queueId).matches() || !spool.contains(queueId)) {
+        if (queueId == null || !QUEUE_ID.matcher(queueId).matches()) {
             return null;
         }
-        try {
-            EnvelopeFile.Spooled spooled = spool.spooled(queueId);
-            QueuedMessageDTO message = new QueuedMessageDTO();
-            message.queueId = queueId;
-            message.sender = spooled.envelope().reversePath;
-            message.recipients = new ArrayList<>(spooled.envelope().recipients);
-            message.receivedAt = spooled.envelope().receivedAt;
-            message.attempts = spooled.state().attempts();
-            message.nextAttempt = spooled.state().nextAttempt();
-            message.lastError = spooled.state().lastError();
-            return message;
-        } catch (IOException e) {
-            return null; // delivered and removed while being read
-        }
+        QueueEntryDTO entry = asked(() -> store.get(queueId));
+        return entry == null ? null : queued(entry);
+    }
+
+    private static QueuedMessageDTO queued(QueueEntryDTO entry) {
+        QueuedMessageDTO message = new QueuedMessageDTO();
+        message.queueId = entry.queueId;
+        message.sender = entry.sender;
+        message.recipients = new ArrayList<>(entry.recipients);
+        message.receivedAt = entry.receivedAt;
+        message.attempts = entry.attempts;
+        message.nextAttempt = entry.nextAttempt;
+        message.lastError = entry.lastError;
+        return message;
     }
 
     @Override
     public boolean retryNow(String queueId) {
-        if (get(queueId) == null) {
-            return false;
-        }
-        queue.runNow(queueId);
-        return true;
+        return queueId != null && QUEUE_ID.matcher(queueId).matches() && asked(() -> store.retryNow(queueId));
     }
 
     @Override
     public boolean delete(String queueId) {
-        if (get(queueId) == null) {
+        if (queueId == null || !QUEUE_ID.matcher(queueId).matches() || !asked(() -> store.delete(queueId))) {
             return false;
-        }
-        try {
-            spool.remove(queueId);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         LOG.info("{}: deleted from the queue by an operator", queueId);
         return true;
     }
 
+    @Override
+    public QueueStatusDTO status() {
+        return store.status();
+    }
+
+    private interface StoreQuestion<T> {
+        T ask() throws DeliveryException;
+    }
+
+    /** The store's answer; a store that cannot be asked now is an IllegalStateException saying why. */
+    private static <T> T asked(StoreQuestion<T> question) {
+        try {
+            return question.ask();
+        } catch (DeliveryException e) {
+            throw new IllegalStateException("the queue cannot be asked now: " + e.getMessage(), e);
+        }
+    }
+
     /** Gogo {@code delivery:queue}: the queued messages, their pending recipients and state. */
     public String queue() {
-        StringBuilder out = new StringBuilder();
-        List<QueuedMessageDTO> messages = list();
+        QueueStatusDTO status = status();
+        StringBuilder out = new StringBuilder("queue store: " + status.store + " (" + status.location + ")"
+                + (status.available ? "" : ", not taking mail: " + status.problem) + System.lineSeparator());
+        List<QueuedMessageDTO> messages;
+        try {
+            messages = list();
+        } catch (IllegalStateException e) {
+            return out.append(e.getMessage()).toString();
+        }
         for (QueuedMessageDTO m : messages) {
             out.append(String.format("%-20s %s  from <%s>  to %s%s%n", m.queueId, Instant.ofEpochMilli(m.receivedAt),
                     m.sender, m.recipients, m.attempts == 0 ? "" : "  (" + m.attempts + " attempts; " + m.lastError + ")"));
@@ -258,7 +278,9 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
 
     /** Gogo {@code delivery:remove <id>}: remove a queued message, without a bounce. */
     public String remove(String queueId) {
-        return delete(queueId) ? queueId + ": deleted" : "no message " + queueId + " in the queue";
+        return delete(queueId) ? queueId + ": deleted"
+                : get(queueId) != null ? queueId + " is being delivered now; try again in a moment"
+                : "no message " + queueId + " in the queue";
     }
 
     @Override
@@ -304,14 +326,6 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
         return "queued as " + deliver(envelope, new ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private String line(String queueId) throws IOException {
-        EnvelopeFile.Spooled spooled = spool.spooled(queueId);
-        Envelope envelope = spooled.envelope();
-        return String.format("%-20s %s  from <%s>  to %s%s", queueId, Instant.ofEpochMilli(envelope.receivedAt),
-                envelope.reversePath, envelope.recipients,
-                spooled.state().attempts() == 0 ? "" : "  (" + spooled.state().attempts() + " attempts; " + spooled.state().lastError() + ")");
-    }
-
     private Envelope validate(Envelope in) throws DeliveryException {
         if (in == null || in.recipients == null || in.recipients.isEmpty()) {
             throw new DeliveryException("the envelope has no recipient", true);
@@ -320,9 +334,6 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryQ
         out.queueId = in.queueId == null ? queueIds.next() : in.queueId;
         if (!QUEUE_ID.matcher(out.queueId).matches()) {
             throw new DeliveryException("queue id '" + in.queueId + "' is not 1 to 64 letters and digits", true);
-        }
-        if (spool.contains(out.queueId)) {
-            throw new DeliveryException("queue id " + out.queueId + " is already in use", false);
         }
         out.reversePath = in.reversePath == null ? "" : in.reversePath;
         if (!out.reversePath.isEmpty() && !Addresses.isValid(out.reversePath)) {

@@ -1,18 +1,12 @@
 package smtp.delivery.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -21,24 +15,29 @@ import org.slf4j.LoggerFactory;
 
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
+import smtp.delivery.spi.MessageContent;
+import smtp.delivery.spi.QueueEntryDTO;
+import smtp.delivery.spi.QueueWorker;
+import smtp.storage.DirectorySync;
 
 /**
- * Works the spool: delivers local recipients into their Maildirs and relays
- * the others, one connection per destination domain; keeps deferred
- * recipients with the time of their next attempt (by the retry schedule);
- * fails recipients whose message outlived the maximum queue time; and sends a
- * bounce for every failed recipient to the sender (never to the null sender).
- * The bounce is in the spool before the original's state changes, so a crash
- * can repeat a bounce but never lose one.
+ * Works the queue's messages: delivers local recipients into their Maildirs
+ * and relays the others, grouped by destination domain, with a limit of
+ * connections per destination; gives deferred recipients the time of their
+ * next attempt (by the retry schedule); fails recipients whose message outlived
+ * the maximum queue time; and sends a bounce for every failed recipient to the
+ * sender (never to the null sender). The bounce is in the queue before the
+ * original's entry changes, so a crash can repeat a bounce but never lose one.
  */
-final class DeliveryQueue {
+final class DeliveryWorker implements QueueWorker {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
+    /** How long a message waits for a connection to a busy destination before it is put back for a moment. */
+    static final long BUSY_WAIT_MILLIS = 1000;
     static final long BUSY_RETRY_MILLIS = 2000;
 
-    /** Settings of the queue. */
-    record Settings(String hostName, long[] retryIntervalsMillis, long maxQueueMillis, int maxConnections,
-            int maxConnectionsPerDestination) {}
+    /** Settings of the worker. */
+    record Settings(String hostName, long[] retryIntervalsMillis, long maxQueueMillis, int maxConnectionsPerDestination) {}
 
     /** Hands a message (a bounce) to the delivery service, durably. */
     interface Submitter {
@@ -54,103 +53,45 @@ final class DeliveryQueue {
         void bounced(String queueId, Envelope envelope, String recipient, String detail, int attempts);
     }
 
-    private final Spool spool;
     private final Mailboxes mailboxes;
+    private final DirectorySync.Directories directories;
     private final Relay relay;
     private final Settings settings;
     private final Submitter submitter;
     private final Outcomes outcomes;
-    private final ExecutorService workers;
-    private final ScheduledExecutorService timer;
-    private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Map<String, Semaphore> perDestination = new ConcurrentHashMap<>();
 
-    DeliveryQueue(Spool spool, Mailboxes mailboxes, Relay relay, Settings settings, Submitter submitter,
-            Outcomes outcomes) {
-        this.spool = spool;
+    DeliveryWorker(Mailboxes mailboxes, DirectorySync.Directories directories, Relay relay, Settings settings,
+            Submitter submitter, Outcomes outcomes) {
         this.mailboxes = mailboxes;
+        this.directories = directories;
         this.relay = relay;
         this.settings = settings;
         this.submitter = submitter;
         this.outcomes = outcomes;
-        this.workers = Executors.newFixedThreadPool(settings.maxConnections(), r -> new Thread(r, "smtp-delivery"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "smtp-delivery-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
-    /** Resumes every spooled message, each when it is due. */
-    void resume(List<String> queueIds) throws IOException {
-        long now = System.currentTimeMillis();
-        for (String queueId : queueIds) {
-            schedule(queueId, spool.spooled(queueId).state().nextAttempt() - now, true);
-        }
-    }
-
-    /** Runs a message now (a new one, or one an operator wants retried). */
-    void runNow(String queueId) {
-        schedule(queueId, 0, false);
-    }
-
-    void stop() throws InterruptedException {
-        timer.shutdownNow();
-        workers.shutdown();
-        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-            LOG.warn("Delivery workers still busy after 30 s; the spool keeps what they have not finished");
-            workers.shutdownNow();
-        }
-    }
-
-    private void schedule(String queueId, long delayMillis, boolean resumed) {
-        try {
-            if (delayMillis <= 0) {
-                workers.execute(() -> run(queueId, resumed));
-            } else {
-                timer.schedule(() -> schedule(queueId, 0, resumed), delayMillis, TimeUnit.MILLISECONDS);
-            }
-        } catch (RejectedExecutionException e) { // stopping: the spool keeps it for the next start
-            LOG.debug("{}: not scheduled, the delivery service is stopping", queueId);
-        }
-    }
-
-    private void run(String queueId, boolean resumed) {
-        if (!running.add(queueId)) {
-            return; // already being worked on
-        }
-        try {
-            if (spool.contains(queueId)) {
-                process(queueId, resumed);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("{}: delivery failed; the message stays in the spool and is tried again in a minute", queueId, e);
-            schedule(queueId, 60_000, true);
-        } finally {
-            running.remove(queueId);
-        }
-    }
-
-    private void process(String queueId, boolean resumed) throws IOException {
-        EnvelopeFile.Spooled spooled = spool.spooled(queueId);
-        Envelope envelope = spooled.envelope();
-        Path message = spool.messageFile(queueId);
+    @Override
+    public QueueEntryDTO deliver(QueueEntryDTO entry, MessageContent message) throws IOException, InterruptedException {
+        String queueId = entry.queueId;
+        Envelope envelope = EnvelopeCodec.decode(entry.envelope);
+        int attempt = entry.attempts + 1;
         List<String> deferred = new ArrayList<>();
         List<Bounce.Failure> failed = new ArrayList<>();
         String lastError = null;
         boolean onlyBusy = true; // deferred only because a destination had all its connections in use
         Map<String, List<String>> remote = new LinkedHashMap<>();
-        String name = Maildir.fileName(envelope.receivedAt, queueId, settings.hostName());
-        for (String recipient : envelope.recipients) {
+        String name = Maildir.fileName(envelope.receivedAt, queueId);
+        for (String recipient : entry.recipients) {
             switch (mailboxes.status(recipient)) {
                 case LOCAL -> {
                     Path mailbox = mailboxes.pathOf(recipient);
-                    if (resumed && Maildir.contains(mailbox, name)) {
+                    if (Maildir.contains(mailbox, name, entry.redelivered)) {
                         LOG.info("{}: already in the mailbox of <{}>", queueId, recipient);
                     } else {
-                        Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient, spool);
+                        Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient, directories);
                         LOG.info("{}: delivered to <{}> in {}", queueId, recipient, mailbox);
-                        outcomes.delivered(queueId, envelope, recipient, "local", mailbox.toString(), spooled.state().attempts() + 1);
+                        outcomes.delivered(queueId, envelope, recipient, "local", mailbox.toString(), attempt);
                     }
                 }
                 case UNKNOWN -> failed.add(new Bounce.Failure(recipient, "5.1.1 the mailbox no longer exists"));
@@ -160,7 +101,7 @@ final class DeliveryQueue {
         for (Map.Entry<String, List<String>> destination : remote.entrySet()) {
             Semaphore permits = perDestination.computeIfAbsent(destination.getKey(),
                     d -> new Semaphore(settings.maxConnectionsPerDestination()));
-            if (!permits.tryAcquire()) {
+            if (!permits.tryAcquire(BUSY_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 deferred.addAll(destination.getValue());
                 lastError = "too many connections to " + destination.getKey() + " already";
                 continue;
@@ -173,7 +114,7 @@ final class DeliveryQueue {
                     switch (outcome.getValue().result()) {
                         case DELIVERED -> {
                             LOG.info("{}: relayed to <{}>: {}", queueId, recipient, detail);
-                            outcomes.delivered(queueId, envelope, recipient, "smtp", detail, spooled.state().attempts() + 1);
+                            outcomes.delivered(queueId, envelope, recipient, "smtp", detail, attempt);
                         }
                         case FAILED -> failed.add(new Bounce.Failure(recipient, detail));
                         case DEFERRED -> {
@@ -187,7 +128,6 @@ final class DeliveryQueue {
                 permits.release();
             }
         }
-        EnvelopeFile.State state = spooled.state();
         long now = System.currentTimeMillis();
         if (!deferred.isEmpty() && now - envelope.receivedAt >= settings.maxQueueMillis()) {
             for (String recipient : deferred) {
@@ -198,18 +138,23 @@ final class DeliveryQueue {
         }
         failed.forEach(failure -> LOG.warn("{}: <{}> failed: {}", queueId, failure.recipient(), failure.detail()));
         bounce(queueId, envelope, failed, message);
-        failed.forEach(failure -> outcomes.bounced(queueId, envelope, failure.recipient(), failure.detail(),
-                state.attempts() + 1));
+        failed.forEach(failure -> outcomes.bounced(queueId, envelope, failure.recipient(), failure.detail(), attempt));
         if (deferred.isEmpty()) {
-            spool.remove(queueId);
-            return;
+            return null;
         }
         // a busy destination is no failed attempt: try again soon
-        int attempts = onlyBusy ? state.attempts() : state.attempts() + 1;
+        int attempts = onlyBusy ? entry.attempts : attempt;
         long[] intervals = settings.retryIntervalsMillis();
         long next = onlyBusy ? now + BUSY_RETRY_MILLIS : now + intervals[Math.min(attempts, intervals.length) - 1];
-        envelope.recipients = deferred;
-        spool.rewrite(envelope, new EnvelopeFile.State(attempts, next, lastError));
+        QueueEntryDTO remains = new QueueEntryDTO();
+        remains.queueId = queueId;
+        remains.sender = entry.sender;
+        remains.recipients = deferred;
+        remains.receivedAt = entry.receivedAt;
+        remains.attempts = attempts;
+        remains.nextAttempt = next;
+        remains.lastError = lastError;
+        remains.envelope = entry.envelope;
         if (!onlyBusy) {
             for (String recipient : deferred) {
                 outcomes.deferred(queueId, envelope, recipient, lastError, attempts, next);
@@ -217,10 +162,11 @@ final class DeliveryQueue {
         }
         LOG.info("{}: deferred for {} (attempt {}): {}; next attempt in {} s", queueId, deferred, attempts, lastError,
                 (next - now) / 1000);
-        schedule(queueId, next - now, false);
+        return remains;
     }
 
-    private void bounce(String queueId, Envelope envelope, List<Bounce.Failure> failed, Path message) throws IOException {
+    private void bounce(String queueId, Envelope envelope, List<Bounce.Failure> failed, MessageContent message)
+            throws IOException {
         if (failed.isEmpty()) {
             return;
         }
@@ -251,5 +197,4 @@ final class DeliveryQueue {
         }
         return millis;
     }
-
 }

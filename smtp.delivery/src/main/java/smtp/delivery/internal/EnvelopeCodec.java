@@ -1,30 +1,22 @@
 package smtp.delivery.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 import smtp.delivery.api.Envelope;
 
 /**
- * The envelope as it is kept in the spool: one {@code name: value} line per
- * field, one {@code recipient:} line per recipient still to be delivered, and
- * the queue state (attempts so far, when the next is due, the last error).
+ * The envelope as the queue keeps it ({@code QueueEntryDTO.envelope}): one
+ * {@code name: value} line per field and one {@code recipient:} line per
+ * recipient the message was accepted for. Values hold no control characters
+ * ({@code DeliveryService} refuses envelopes that do).
  */
-final class EnvelopeFile {
+final class EnvelopeCodec {
 
-    /** Where a queued message stands. */
-    record State(int attempts, long nextAttempt, String lastError) {
-        static final State NEW = new State(0, 0, null);
-    }
+    private EnvelopeCodec() {}
 
-    /** An envelope with its state. */
-    record Spooled(Envelope envelope, State state) {}
-
-    private EnvelopeFile() {}
-
-    static byte[] encode(Envelope envelope, State state) {
+    static String encode(Envelope envelope) {
         StringBuilder text = new StringBuilder(256);
         line(text, "queue-id", envelope.queueId);
         line(text, "received-at", Long.toString(envelope.receivedAt));
@@ -36,12 +28,7 @@ final class EnvelopeFile {
         for (String recipient : envelope.recipients) {
             line(text, "recipient", recipient);
         }
-        if (state.attempts() > 0) {
-            line(text, "attempts", Integer.toString(state.attempts()));
-            line(text, "next-attempt", Long.toString(state.nextAttempt()));
-            line(text, "last-error", state.lastError() == null ? null : state.lastError().replaceAll("\\p{Cntrl}", " "));
-        }
-        return text.toString().getBytes(StandardCharsets.UTF_8);
+        return text.toString();
     }
 
     private static void line(StringBuilder text, String name, String value) {
@@ -50,13 +37,10 @@ final class EnvelopeFile {
         }
     }
 
-    static Spooled decodeWithState(byte[] bytes) throws IOException {
+    static Envelope decode(String text) throws IOException {
         Envelope envelope = new Envelope();
-        int attempts = 0;
-        long nextAttempt = 0;
-        String lastError = null;
         List<String> recipients = new ArrayList<>();
-        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+        for (String line : text.split("\n")) {
             int colon = line.indexOf(": ");
             if (colon < 0) {
                 if (line.endsWith(":")) { // a field with an empty value, such as the null reverse path
@@ -76,9 +60,6 @@ final class EnvelopeFile {
                 case "user" -> envelope.authenticatedUser = value;
                 case "tls" -> envelope.tls = Boolean.parseBoolean(value);
                 case "recipient" -> recipients.add(value);
-                case "attempts" -> attempts = Integer.parseInt(value);
-                case "next-attempt" -> nextAttempt = Long.parseLong(value);
-                case "last-error" -> lastError = value;
                 default -> throw new IOException("unknown envelope field: " + name);
             }
         }
@@ -86,6 +67,6 @@ final class EnvelopeFile {
             throw new IOException("envelope without queue id or recipients");
         }
         envelope.recipients = recipients;
-        return new Spooled(envelope, new State(attempts, nextAttempt, lastError));
+        return envelope;
     }
 }

@@ -17,12 +17,17 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import smtp.delivery.spi.MessageContent;
+import smtp.storage.DirectorySync;
+import smtp.storage.Storage;
+
 /**
  * Delivery into one Maildir: the message is written under {@code tmp/}, forced
  * to disk and renamed into {@code new/}, so a reader never sees half a message.
- * File names are {@code <seconds>.<queue id>.<host>}: unique per mailbox, and
- * the same again when a delivery is repeated after a crash, so that
- * {@link #contains} can tell it already happened.
+ * File names are {@code <seconds>.<queue id>}, from the message alone: unique
+ * per mailbox (queue ids are unique across the instances that share a queue),
+ * and the same again when a delivery is repeated after a crash, by this
+ * instance or another, so that {@link #contains} can tell it already happened.
  */
 final class Maildir {
 
@@ -34,16 +39,23 @@ final class Maildir {
         }
     }
 
-    static String fileName(long receivedAt, String queueId, String host) {
-        return (receivedAt / 1000) + "." + queueId + "." + host.replace('/', '\u2215').replace(':', '\u2236');
+    static String fileName(long receivedAt, String queueId) {
+        return (receivedAt / 1000) + "." + queueId;
     }
 
-    /** @return true if a message of this name is in new/ or, read or flagged, in cur/ */
-    static boolean contains(Path mailbox, String name) throws IOException {
+    /**
+     * @param everywhere also look for the message read and flagged in {@code cur/} under any flags (a directory
+     *        scan), not only unflagged ({@code <name>:2,})
+     * @return true if a message of this name is in new/ or, read, in cur/
+     */
+    static boolean contains(Path mailbox, String name, boolean everywhere) throws IOException {
         if (Files.exists(mailbox.resolve("new").resolve(name))) {
             return true;
         }
         Path cur = mailbox.resolve("cur");
+        if (!everywhere) {
+            return Files.exists(cur.resolve(name + ":2,"));
+        }
         if (!Files.isDirectory(cur)) {
             return false;
         }
@@ -62,22 +74,24 @@ final class Maildir {
     record Target(String recipient, Path mailbox) {}
 
     /**
-     * Delivers a spooled message, preceded by its Return-Path and Delivered-To
+     * Delivers a queued message, preceded by its Return-Path and Delivered-To
      * header lines.
      */
-    static void deliver(Path mailbox, String name, Path message, String reversePath, String recipient, Spool spool)
-            throws IOException {
+    static void deliver(Path mailbox, String name, MessageContent message, String reversePath, String recipient,
+            DirectorySync.Directories directories) throws IOException {
         Path staged = stage(mailbox, name);
-        byte[] trace = trace(reversePath, recipient);
-        try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE)) {
-            write(out, trace);
-            copy(message, 0, out);
+        try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE); InputStream content = message.open()) {
+            write(out, trace(reversePath, recipient));
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = content.read(buffer)) >= 0; ) {
+                write(out, ByteBuffer.wrap(buffer, 0, n));
+            }
             out.force(true);
         } catch (IOException e) {
-            Spool.removeAfterFailure(e, staged);
+            Storage.removeAfterFailure(e, staged);
             throw e;
         }
-        commit(mailbox, staged, name, spool);
+        commit(mailbox, staged, name, directories);
     }
 
     /**
@@ -93,26 +107,26 @@ final class Maildir {
      * @throws UncheckedIOException if writing a Maildir failed; nothing is delivered, unless renaming a
      *         later copy into {@code new/} failed after an earlier one was renamed
      */
-    static void deliver(List<Target> targets, String name, String reversePath, InputStream content, Spool spool)
-            throws IOException {
+    static void deliver(List<Target> targets, String name, String reversePath, InputStream content,
+            DirectorySync.Directories directories) throws IOException {
         List<Path> staged = new ArrayList<>(targets.size());
         try {
-            Path first = Spool.writeFailure(() -> stage(targets.get(0).mailbox(), name));
+            Path first = Storage.writing(() -> stage(targets.get(0).mailbox(), name));
             staged.add(first);
             byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
-            try (FileChannel out = Spool.writeFailure(() -> FileChannel.open(first, CREATE_NEW, WRITE))) {
-                Spool.writeFailure(() -> { write(out, firstTrace); return null; });
+            try (FileChannel out = Storage.writing(() -> FileChannel.open(first, CREATE_NEW, WRITE))) {
+                Storage.writing(() -> { write(out, firstTrace); return null; });
                 byte[] buffer = new byte[64 * 1024];
                 for (int n; (n = content.read(buffer)) >= 0; ) {
                     int length = n;
-                    Spool.writeFailure(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
+                    Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
                 }
-                Spool.writeFailure(() -> { out.force(true); return null; });
+                Storage.writing(() -> { out.force(true); return null; });
             }
             for (Target target : targets.subList(1, targets.size())) {
-                Path copy = Spool.writeFailure(() -> stage(target.mailbox(), name));
+                Path copy = Storage.writing(() -> stage(target.mailbox(), name));
                 staged.add(copy);
-                Spool.writeFailure(() -> {
+                Storage.writing(() -> {
                     try (FileChannel out = FileChannel.open(copy, CREATE_NEW, WRITE)) {
                         write(out, trace(reversePath, target.recipient()));
                         copy(first, firstTrace.length, out);
@@ -124,10 +138,10 @@ final class Maildir {
             for (int i = 0; i < targets.size(); i++) {
                 Path mailbox = targets.get(i).mailbox();
                 Path file = staged.get(i);
-                Spool.writeFailure(() -> { commit(mailbox, file, name, spool); return null; });
+                Storage.writing(() -> { commit(mailbox, file, name, directories); return null; });
             }
         } catch (IOException | RuntimeException e) {
-            Spool.removeAfterFailure(e, staged.toArray(Path[]::new)); // those renamed into new/ are no longer here
+            Storage.removeAfterFailure(e, staged.toArray(Path[]::new)); // those renamed into new/ are no longer here
             throw e;
         }
     }
@@ -166,9 +180,10 @@ final class Maildir {
     }
 
     /** Renames a message forced to disk into {@code new/} and forces that folder. */
-    private static void commit(Path mailbox, Path staged, String name, Spool spool) throws IOException {
+    private static void commit(Path mailbox, Path staged, String name, DirectorySync.Directories directories)
+            throws IOException {
         Path delivered = mailbox.resolve("new");
         Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        spool.forceDirectory(delivered);
+        directories.force(delivered);
     }
 }

@@ -4,7 +4,10 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Queue ids for messages handed over without one: time, a counter and a random part. */
+/**
+ * Queue ids for messages handed over without one: time, a counter and 40 random bits, unique across the instances
+ * that share a queue.
+ */
 final class QueueIds {
 
     private final AtomicLong counter = new AtomicLong();

@@ -23,12 +23,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.delivery.api.Envelope;
+import smtp.delivery.spi.MessageContent;
 
 /**
  * Carries a message to the recipients of one domain over SMTP: to the
  * smarthost or the domain's mail servers, trying each server in turn until one
- * answers. Each recipient ends delivered (2xx), deferred (4xx, no server
- * reachable) or failed (5xx).
+ * answers, over a connection kept from an earlier message where there is one
+ * ({@link Connections}). Each recipient ends delivered (2xx), deferred (4xx, no
+ * server reachable) or failed (5xx).
  */
 final class Relay {
 
@@ -49,14 +51,16 @@ final class Relay {
     private final Settings settings;
     private final SSLSocketFactory opportunistic;
     private final SSLSocketFactory verifying;
+    private final Connections connections;
 
-    Relay(Settings settings) throws GeneralSecurityException, IOException {
+    Relay(Settings settings, Connections connections) throws GeneralSecurityException, IOException {
         this.settings = settings;
+        this.connections = connections;
         this.opportunistic = context(new TrustManager[] {new TrustingAnyone()}).getSocketFactory();
         this.verifying = context(trustManagers(settings.trustedCertificates())).getSocketFactory();
     }
 
-    Map<String, Outcome> deliver(String domain, Envelope envelope, List<String> recipients, Path message) {
+    Map<String, Outcome> deliver(String domain, Envelope envelope, List<String> recipients, MessageContent message) {
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         List<Routes.Hop> hops;
         try {
@@ -105,53 +109,106 @@ final class Relay {
         }
     }
 
-    /** @return the outcomes, or null when this server did not take part (try the next) */
-    private Map<String, Outcome> attempt(Routes.Hop hop, Envelope envelope, List<String> recipients, Path message,
-            boolean useTls) throws IOException, TlsUnavailable {
-        try (RelayClient client = new RelayClient(hop.address(), hop.host(), settings.timeoutMillis())) {
-            RelayClient.Reply hello = client.hello(settings.heloName());
-            if (!hello.positive()) {
-                return null;
-            }
-            boolean encrypted = false;
-            if (useTls && client.offers("STARTTLS")) {
-                try {
-                    RelayClient.Reply tls = client.startTls(settings.tls() == Tls.REQUIRED ? verifying : opportunistic,
-                            settings.tls() == Tls.REQUIRED, settings.heloName());
-                    encrypted = tls.positive();
-                } catch (IOException e) {
-                    throw new TlsUnavailable(hop.host() + ": TLS failed: " + e.getMessage());
+    /**
+     * Sends the message over a connection to the server: one kept from an earlier message if there is one (a
+     * new one if that turns out closed before the message went out), else a new one.
+     *
+     * @return the outcomes, or null when this server did not take part (try the next)
+     */
+    private Map<String, Outcome> attempt(Routes.Hop hop, Envelope envelope, List<String> recipients,
+            MessageContent message, boolean useTls) throws IOException, TlsUnavailable {
+        Connections.Key key = new Connections.Key(hop, useTls);
+        RelayClient cached = connections.take(key);
+        if (cached != null) {
+            try {
+                return send(key, cached, hop, envelope, recipients, message);
+            } catch (IOException e) {
+                if (cached.messageSent()) {
+                    throw e; // the server may have the message: no second copy now
                 }
+                LOG.debug("Relay via {}: the kept connection failed ({}), opening a new one", hop.address(), e.getMessage());
             }
-            if (settings.tls() == Tls.REQUIRED && !encrypted) {
-                Map<String, Outcome> outcomes = new LinkedHashMap<>();
-                Outcome deferred = new Outcome(Result.DEFERRED, hop.host() + " does not offer STARTTLS, which is required");
-                recipients.forEach(recipient -> outcomes.put(recipient, deferred));
-                client.quit();
-                return outcomes;
-            }
-            if (!settings.user().isEmpty()) {
-                if (!encrypted) {
-                    throw new TlsUnavailable(hop.host() + ": no TLS, so the credentials are not sent");
-                }
-                RelayClient.Reply auth = client.authPlain(settings.user(), settings.password());
-                if (!auth.positive()) {
-                    Map<String, Outcome> outcomes = new LinkedHashMap<>();
-                    Outcome outcome = new Outcome(Result.DEFERRED, hop.host() + " refused the credentials: " + auth);
-                    recipients.forEach(recipient -> outcomes.put(recipient, outcome));
-                    client.quit();
-                    return outcomes;
-                }
-            }
-            Map<String, RelayClient.Reply> replies = client.send(envelope.reversePath, recipients, message);
-            client.quit();
-            Map<String, Outcome> outcomes = new LinkedHashMap<>();
-            replies.forEach((recipient, reply) -> outcomes.put(recipient, new Outcome(
-                    reply.positive() ? Result.DELIVERED : reply.permanent() ? Result.FAILED : Result.DEFERRED,
-                    hop.host() + " [" + hop.address().getAddress().getHostAddress() + "] said: " + reply.toString()
-                            .replace('\n', ' '))));
-            return outcomes;
         }
+        RelayClient client = new RelayClient(hop.address(), hop.host(), settings.timeoutMillis());
+        boolean sending = false;
+        try {
+            Map<String, Outcome> refused = open(client, hop, recipients, useTls);
+            if (refused != null || !client.ready()) {
+                return refused;
+            }
+            sending = true;
+            return send(key, client, hop, envelope, recipients, message);
+        } finally {
+            if (!sending) {
+                client.close();
+            }
+        }
+    }
+
+    /** One transaction; the connection goes back to the cache when it ended cleanly, else it is closed. */
+    private Map<String, Outcome> send(Connections.Key key, RelayClient client, Routes.Hop hop, Envelope envelope,
+            List<String> recipients, MessageContent message) throws IOException {
+        Map<String, RelayClient.Reply> replies;
+        try {
+            replies = client.send(envelope.reversePath, recipients, message);
+        } catch (IOException e) {
+            client.close();
+            throw e;
+        }
+        connections.release(key, client);
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        replies.forEach((recipient, reply) -> outcomes.put(recipient, new Outcome(
+                reply.positive() ? Result.DELIVERED : reply.permanent() ? Result.FAILED : Result.DEFERRED,
+                hop.host() + " [" + hop.address().getAddress().getHostAddress() + "] said: " + reply.toString()
+                        .replace('\n', ' '))));
+        return outcomes;
+    }
+
+    /**
+     * Greets the server, starts TLS and authenticates as configured.
+     *
+     * @return null when the connection is ready for a message, or did not get that far because the server
+     *         refused to talk ({@link RelayClient#ready()} false: try the next server); else the outcome for every
+     *         recipient (TLS required but not offered, credentials refused)
+     */
+    private Map<String, Outcome> open(RelayClient client, Routes.Hop hop, List<String> recipients, boolean useTls)
+            throws IOException, TlsUnavailable {
+        RelayClient.Reply hello = client.hello(settings.heloName());
+        if (!hello.positive()) {
+            return null;
+        }
+        boolean encrypted = false;
+        if (useTls && client.offers("STARTTLS")) {
+            try {
+                RelayClient.Reply tls = client.startTls(settings.tls() == Tls.REQUIRED ? verifying : opportunistic,
+                        settings.tls() == Tls.REQUIRED, settings.heloName());
+                encrypted = tls.positive();
+            } catch (IOException e) {
+                throw new TlsUnavailable(hop.host() + ": TLS failed: " + e.getMessage());
+            }
+        }
+        if (settings.tls() == Tls.REQUIRED && !encrypted) {
+            client.quit();
+            return all(recipients, new Outcome(Result.DEFERRED, hop.host() + " does not offer STARTTLS, which is required"));
+        }
+        if (!settings.user().isEmpty()) {
+            if (!encrypted) {
+                throw new TlsUnavailable(hop.host() + ": no TLS, so the credentials are not sent");
+            }
+            RelayClient.Reply auth = client.authPlain(settings.user(), settings.password());
+            if (!auth.positive()) {
+                client.quit();
+                return all(recipients, new Outcome(Result.DEFERRED, hop.host() + " refused the credentials: " + auth));
+            }
+        }
+        client.markReady();
+        return null;
+    }
+
+    private static Map<String, Outcome> all(List<String> recipients, Outcome outcome) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        recipients.forEach(recipient -> outcomes.put(recipient, outcome));
+        return outcomes;
     }
 
     private static SSLContext context(TrustManager[] trust) throws GeneralSecurityException {

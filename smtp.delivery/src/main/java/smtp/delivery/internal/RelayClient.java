@@ -10,8 +10,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -25,11 +23,13 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
+import smtp.delivery.spi.MessageContent;
+
 /**
  * The SMTP client side of the relay: one connection to one server, carrying
- * one message to the recipients of one destination. It uses PIPELINING for
- * the envelope, SIZE, 8BITMIME and STARTTLS when the server offers them, and
- * AUTH PLAIN when given credentials.
+ * messages to the recipients of one destination, one transaction after
+ * another. It uses PIPELINING for the envelope, SIZE, 8BITMIME and STARTTLS
+ * when the server offers them, and AUTH PLAIN when given credentials.
  */
 final class RelayClient implements Closeable {
 
@@ -54,6 +54,10 @@ final class RelayClient implements Closeable {
     private OutputStream out;
     private final Set<String> extensions = new TreeSet<>();
     private final String host;
+    private final long openedAt = System.nanoTime();
+    private boolean messageSent;
+    private boolean idle = true;
+    private boolean ready;
 
     RelayClient(InetSocketAddress address, String host, int timeoutMillis) throws IOException {
         this.host = host;
@@ -137,10 +141,13 @@ final class RelayClient implements Closeable {
      *
      * @return the reply for each recipient: its RCPT reply if that refused it, else the end-of-data reply;
      *         or, when MAIL or DATA failed, that reply for every recipient
+     * @throws IOException if the connection failed; {@link #messageSent()} tells whether that was after the whole
+     *         message had gone out (the server may have taken it)
      */
-    Map<String, Reply> send(String reversePath, List<String> recipients, Path message) throws IOException {
-        long size = Files.size(message);
-        String mail = "MAIL FROM:<" + reversePath + ">" + (offers("SIZE") ? " SIZE=" + size : "")
+    Map<String, Reply> send(String reversePath, List<String> recipients, MessageContent message) throws IOException {
+        idle = false;
+        messageSent = false;
+        String mail = "MAIL FROM:<" + reversePath + ">" + (offers("SIZE") ? " SIZE=" + message.size() : "")
                 + (offers("8BITMIME") ? " BODY=8BITMIME" : "");
         List<String> envelope = new ArrayList<>();
         envelope.add(mail);
@@ -168,6 +175,7 @@ final class RelayClient implements Closeable {
         Map<String, Reply> results = new LinkedHashMap<>();
         if (!replies.get(0).positive()) {
             recipients.forEach(recipient -> results.put(recipient, replies.get(0)));
+            idle = command("RSET").positive();
             return results;
         }
         List<String> accepted = new ArrayList<>();
@@ -180,45 +188,75 @@ final class RelayClient implements Closeable {
             }
         }
         if (accepted.isEmpty()) {
-            command("RSET");
+            idle = command("RSET").positive();
             return results;
         }
         Reply data = command("DATA");
         if (data.code() != 354) {
             accepted.forEach(recipient -> results.put(recipient, data));
+            idle = command("RSET").positive();
             return results;
         }
-        writeDotStuffed(message);
+        try (InputStream content = message.open()) {
+            writeDotStuffed(content);
+        }
+        messageSent = true;
         Reply end = read();
         accepted.forEach(recipient -> results.put(recipient, end));
+        idle = true;
         return results;
     }
 
+    /** Marks the connection greeted, secured and authenticated as configured: ready for messages. */
+    void markReady() {
+        ready = true;
+    }
+
+    /** @return whether {@link #markReady} was called */
+    boolean ready() {
+        return ready;
+    }
+
+    /** @return whether the last {@link #send} got as far as the end of the message */
+    boolean messageSent() {
+        return messageSent;
+    }
+
+    /**
+     * @param maxAgeNanos how long a connection may serve
+     * @return whether another transaction may follow on this connection: the last one ended cleanly, and the
+     *         connection is younger than the limit
+     */
+    boolean reusable(long maxAgeNanos) {
+        return idle && !socket.isClosed() && System.nanoTime() - openedAt < maxAgeNanos;
+    }
+
     /** The message, dot-stuffed, then the lone dot. */
-    private void writeDotStuffed(Path message) throws IOException {
-        boolean[] lineStart = {true};
-        OutputStream stuffing = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                if (lineStart[0] && b == '.') {
-                    out.write('.');
+    private void writeDotStuffed(InputStream content) throws IOException {
+        byte[] buffer = new byte[16 * 1024];
+        boolean lineStart = true;
+        for (int n; (n = content.read(buffer)) >= 0; ) {
+            int from = 0;
+            for (int i = 0; i < n; i++) {
+                if (lineStart && buffer[i] == '.') {
+                    out.write(buffer, from, i - from);
+                    out.write('.'); // the dot is doubled: the original follows from i
+                    from = i;
                 }
-                out.write(b);
-                lineStart[0] = b == '\n';
+                lineStart = buffer[i] == '\n';
             }
-        };
-        try (InputStream content = new BufferedInputStream(Files.newInputStream(message))) {
-            content.transferTo(stuffing);
+            out.write(buffer, from, n - from);
         }
-        if (!lineStart[0]) {
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (!lineStart) {
+            out.write(CRLF);
         }
-        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(END_OF_DATA);
         out.flush();
     }
 
     void quit() {
         try {
+            socket.setSoTimeout(Math.min(socket.getSoTimeout(), 5000)); // a courtesy: not worth a long wait
             command("QUIT");
         } catch (IOException e) {
             // the message is delivered or not already; QUIT is a courtesy
@@ -251,6 +289,9 @@ final class RelayClient implements Closeable {
             }
         }
     }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] END_OF_DATA = {'.', '\r', '\n'};
 
     private String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);

@@ -64,9 +64,12 @@ final class ServerContext {
         return delivery.get();
     }
 
-    /** @return a new queue id: milliseconds and a counter in base 36, upper case */
+    /**
+     * @return a new queue id: milliseconds, a counter and 40 random bits in base 36, upper case; unique across the
+     *         instances that share a queue
+     */
     String nextQueueId() {
-        return (Long.toString(System.currentTimeMillis(), 36) + "Q" + Long.toString(counter.incrementAndGet(), 36))
-                .toUpperCase(Locale.ROOT);
+        return (Long.toString(System.currentTimeMillis(), 36) + "Q" + Long.toString(counter.incrementAndGet() & 0xffff, 36)
+                + Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36)).toUpperCase(Locale.ROOT);
     }
 }

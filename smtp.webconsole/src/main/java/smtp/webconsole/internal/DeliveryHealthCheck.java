@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import smtp.delivery.api.MailDelivery;
 import smtp.delivery.api.MailQueue;
 
-/** Health of the delivery service: running or not, and what waits in its queue. */
+/** Health of the delivery service: running or not, whether its queue takes mail, and what waits there. */
 @Component(property = {HealthCheck.NAME + "=SMTP delivery", HealthCheck.TAGS + "=smtp",
         HealthCheck.TAGS + "=smtp.delivery"})
 public final class DeliveryHealthCheck implements HealthCheck {
@@ -26,6 +26,7 @@ public final class DeliveryHealthCheck implements HealthCheck {
 
     @Override
     public Result execute() {
-        return Health.delivery(delivery, queue);
+        MailQueue current = queue;
+        return Health.delivery(delivery != null, current == null ? null : current.status());
     }
 }

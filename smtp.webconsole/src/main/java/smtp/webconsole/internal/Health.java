@@ -6,9 +6,7 @@ import java.util.function.Predicate;
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.ResultLog;
 
-import smtp.delivery.api.MailDelivery;
-import smtp.delivery.api.MailQueue;
-import smtp.delivery.api.QueuedMessageDTO;
+import smtp.delivery.api.QueueStatusDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
 
@@ -66,15 +64,22 @@ final class Health {
         return (endpoint.address.contains(":") ? "[" + endpoint.address + "]" : endpoint.address) + ":" + endpoint.port;
     }
 
-    static Result delivery(MailDelivery delivery, MailQueue queue) {
-        if (delivery == null) {
+    /**
+     * @param running whether the delivery service is there
+     * @param queue the state of its queue's store, or null while there is no queue service
+     */
+    static Result delivery(boolean running, QueueStatusDTO queue) {
+        if (!running) {
             return new Result(Result.Status.CRITICAL, "the delivery service (bundle smtp.delivery) is not running");
         }
         if (queue == null) {
             return new Result(Result.Status.OK, "delivery is running");
         }
-        List<QueuedMessageDTO> queued = queue.list();
-        long deferred = queued.stream().filter(message -> message.attempts > 0).count();
-        return new Result(Result.Status.OK, "delivery is running: " + queued.size() + " queued, " + deferred + " deferred");
+        if (!queue.available) {
+            return new Result(Result.Status.CRITICAL, "the mail queue (" + queue.store + ", " + queue.location
+                    + ") does not take mail, so the listener answers 451: " + queue.problem);
+        }
+        return new Result(Result.Status.OK, "delivery is running: " + queue.messages + " queued, " + queue.deferred
+                + " deferred (" + queue.store + ", " + queue.location + ")");
     }
 }

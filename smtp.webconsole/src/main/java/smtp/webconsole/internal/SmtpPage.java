@@ -25,6 +25,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import smtp.delivery.api.MailDelivery;
 import smtp.delivery.api.MailQueue;
+import smtp.delivery.api.QueueStatusDTO;
 import smtp.delivery.api.QueuedMessageDTO;
 import smtp.server.api.CountersDTO;
 import smtp.server.api.EndpointDTO;
@@ -238,7 +239,17 @@ public final class SmtpPage extends AbstractServlet {
         }
         MailQueue current = queue;
         if (current != null) {
-            List<QueuedMessageDTO> queued = current.list();
+            QueueStatusDTO status = current.status();
+            out.println("<p class='statline' id='smtp-queue-store' data-available='" + status.available + "'>Queue store: "
+                    + Html.escape(status.store + ", " + status.location) + (status.available ? ""
+                            : ". It does not take mail now, so the listener answers 451: " + Html.escape(status.problem))
+                    + "</p>");
+            List<QueuedMessageDTO> queued;
+            try {
+                queued = current.list();
+            } catch (IllegalStateException e) {
+                queued = List.of();
+            }
             long deferred = queued.stream().filter(message -> message.attempts > 0).count();
             out.println("<p class='statline' id='smtp-queue' data-size='" + queued.size() + "' data-deferred='" + deferred
                     + "'>Queue: " + queued.size() + " message(s), " + deferred + " deferred.</p>");

@@ -8,6 +8,7 @@ import org.apache.felix.hc.api.Result;
 import org.junit.Test;
 
 import smtp.server.api.CountersDTO;
+import smtp.delivery.api.QueueStatusDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
 import smtp.server.api.SessionDTO;
@@ -68,6 +69,26 @@ public class HealthTest {
     public void aMissingListenerOrDeliveryIsCritical() {
         assertEquals(Result.Status.CRITICAL, Health.listener(null).getStatus());
         assertEquals(Result.Status.CRITICAL, Health.binding(null, "a").getStatus());
-        assertEquals(Result.Status.CRITICAL, Health.delivery(null, null).getStatus());
+        assertEquals(Result.Status.CRITICAL, Health.delivery(false, null).getStatus());
+    }
+
+    @Test
+    public void aQueueThatTakesNoMailIsCriticalAndSaysWhy() {
+        QueueStatusDTO queue = new QueueStatusDTO();
+        queue.store = "artemis";
+        queue.location = "tcp://mq1:61616";
+        queue.available = false;
+        queue.problem = "the broker cannot be reached";
+        Result down = Health.delivery(true, queue);
+        assertEquals(Result.Status.CRITICAL, down.getStatus());
+        assertEquals("the mail queue (artemis, tcp://mq1:61616) does not take mail, so the listener answers 451: "
+                + "the broker cannot be reached", down.iterator().next().getMessage());
+        queue.available = true;
+        queue.problem = null;
+        queue.messages = 3;
+        queue.deferred = 1;
+        Result up = Health.delivery(true, queue);
+        assertEquals(Result.Status.OK, up.getStatus());
+        assertEquals("delivery is running: 3 queued, 1 deferred (artemis, tcp://mq1:61616)", up.iterator().next().getMessage());
     }
 }

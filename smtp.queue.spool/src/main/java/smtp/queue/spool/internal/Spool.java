@@ -1,9 +1,8 @@
-package smtp.delivery.internal;
+package smtp.queue.spool.internal;
 
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
-import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
@@ -15,24 +14,28 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-import smtp.delivery.api.Envelope;
+import smtp.delivery.spi.QueueEntryDTO;
+import smtp.storage.DirectorySync;
+import smtp.storage.Storage;
 
 /**
- * The durable queue of accepted messages.
+ * The files of the spool.
  * <p>
  * A message is two files in {@code queue/}: {@code <id>.msg} with the content
- * and {@code <id>.env} with the envelope. The envelope is written in
- * {@code tmp/} and renamed into {@code queue/} last, after both files and the
- * directory are forced to disk: its presence is the commit. A {@code .msg}
- * without an {@code .env} is the remains of an interrupted store and is removed
- * by {@link #recover()}.
+ * and {@code <id>.env} with its entry. The entry is written in {@code tmp/}
+ * and renamed into {@code queue/} last, after both files are forced to disk,
+ * and the directory is forced after the rename: its presence is the commit. A
+ * {@code .msg} without an {@code .env} is the remains of an interrupted store
+ * and is removed by {@link #recover()}.
  */
 final class Spool {
 
     private static final String MESSAGE = ".msg";
-    private static final String ENVELOPE = ".env";
+    private static final String ENTRY = ".env";
 
     private final Path queue;
     private final Path tmp;
@@ -49,53 +52,42 @@ final class Spool {
      * @throws IOException if reading the content failed; nothing is kept
      * @throws UncheckedIOException if writing to the spool failed; nothing is kept
      */
-    void store(Envelope envelope, InputStream content) throws IOException {
-        Path message = messageFile(envelope.queueId);
+    void store(QueueEntryDTO entry, InputStream content) throws IOException {
+        Path message = messageFile(entry.queueId);
         try {
-            try (FileChannel out = writeFailure(() -> FileChannel.open(message, CREATE_NEW, WRITE))) {
+            try (FileChannel out = Storage.writing(() -> FileChannel.open(message, CREATE_NEW, WRITE))) {
                 byte[] buffer = new byte[64 * 1024];
                 for (int n; (n = content.read(buffer)) >= 0; ) {
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                    writeFailure(() -> {
+                    Storage.writing(() -> {
                         while (chunk.hasRemaining()) {
                             out.write(chunk);
                         }
                         return null;
                     });
                 }
-                writeFailure(() -> { out.force(true); return null; });
+                Storage.writing(() -> { out.force(true); return null; });
             }
-            writeFailure(() -> { writeEnvelope(envelope, EnvelopeFile.State.NEW); return null; });
+            Storage.writing(() -> { write(entry); return null; });
         } catch (IOException | RuntimeException e) {
-            removeAfterFailure(e, message);
+            Storage.removeAfterFailure(e, message);
             throw e;
         }
     }
 
-    /** Removes what a failed store left, keeping the failure as the one to report. */
-    static void removeAfterFailure(Exception failure, Path... files) {
-        for (Path file : files) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                failure.addSuppressed(e);
-            }
-        }
+    /** Replaces the entry of a stored message, atomically. */
+    void rewrite(QueueEntryDTO entry) throws IOException {
+        write(entry);
     }
 
-    /** Replaces the envelope and state of a stored message, atomically. */
-    void rewrite(Envelope envelope, EnvelopeFile.State state) throws IOException {
-        writeEnvelope(envelope, state);
-    }
-
-    /** Removes a message: the envelope first, so that a crash in between leaves only debris. */
+    /** Removes a message: the entry first, so that a crash in between leaves only debris. */
     void remove(String queueId) throws IOException {
-        Files.deleteIfExists(envelopeFile(queueId));
+        Files.deleteIfExists(entryFile(queueId));
         Files.deleteIfExists(messageFile(queueId));
     }
 
-    EnvelopeFile.Spooled spooled(String queueId) throws IOException {
-        return EnvelopeFile.decodeWithState(Files.readAllBytes(envelopeFile(queueId)));
+    QueueEntryDTO entry(String queueId) throws IOException {
+        return EntryFile.decode(Files.readAllBytes(entryFile(queueId)));
     }
 
     Path messageFile(String queueId) {
@@ -103,7 +95,7 @@ final class Spool {
     }
 
     boolean contains(String queueId) {
-        return Files.exists(envelopeFile(queueId)) || Files.exists(messageFile(queueId));
+        return Files.exists(entryFile(queueId));
     }
 
     /**
@@ -116,59 +108,49 @@ final class Spool {
                 Files.deleteIfExists(file);
             }
         }
-        List<String> ids = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(queue)) {
+        List<String> ids = ids();
+        Set<String> committed = new HashSet<>(ids);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(queue, "*" + MESSAGE)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(MESSAGE)) {
-                    String id = name.substring(0, name.length() - MESSAGE.length());
-                    if (Files.exists(envelopeFile(id))) {
-                        ids.add(id);
-                    } else {
-                        Files.deleteIfExists(file);
-                    }
+                if (!committed.contains(name.substring(0, name.length() - MESSAGE.length()))) {
+                    Files.deleteIfExists(file);
                 }
+            }
+        }
+        return ids;
+    }
+
+    /** @return the queue ids of every committed message, sorted */
+    List<String> ids() throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(queue, "*" + ENTRY)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                ids.add(name.substring(0, name.length() - ENTRY.length()));
             }
         }
         ids.sort(null);
         return ids;
     }
 
-    private Path envelopeFile(String queueId) {
-        return queue.resolve(queueId + ENVELOPE);
+    private Path entryFile(String queueId) {
+        return queue.resolve(queueId + ENTRY);
     }
 
-    private void writeEnvelope(Envelope envelope, EnvelopeFile.State state) throws IOException {
-        Path staged = tmp.resolve(envelope.queueId + ENVELOPE);
+    private void write(QueueEntryDTO entry) throws IOException {
+        Path staged = tmp.resolve(entry.queueId + ENTRY);
         try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(EnvelopeFile.encode(envelope, state));
+            ByteBuffer bytes = ByteBuffer.wrap(EntryFile.encode(entry));
             while (bytes.hasRemaining()) {
                 out.write(bytes);
             }
             out.force(true);
         } catch (IOException e) {
-            removeAfterFailure(e, staged);
+            Storage.removeAfterFailure(e, staged);
             throw e;
         }
-        Files.move(staged, envelopeFile(envelope.queueId), ATOMIC_MOVE, REPLACE_EXISTING);
-        forceDirectory(queue);
-    }
-
-    /** Forces a directory's entries (new, renamed or removed files) to disk, sharing one fsync with other threads. */
-    void forceDirectory(Path directory) throws IOException {
-        directories.force(directory);
-    }
-
-    interface StorageAction<T> {
-        T run() throws IOException;
-    }
-
-    /** Marks a failure of the spool's own storage, as opposed to one of reading the content. */
-    static <T> T writeFailure(StorageAction<T> action) {
-        try {
-            return action.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Files.move(staged, entryFile(entry.queueId), ATOMIC_MOVE, REPLACE_EXISTING);
+        directories.force(queue);
     }
 }

@@ -1,4 +1,4 @@
-package smtp.delivery.internal;
+package smtp.queue.spool.internal;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -18,33 +18,30 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-import smtp.delivery.api.Envelope;
+import smtp.delivery.spi.QueueEntryDTO;
 
 public class SpoolTest {
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
 
-    static Envelope envelope(String queueId, String... recipients) {
-        Envelope envelope = new Envelope();
-        envelope.queueId = queueId;
-        envelope.reversePath = "";
-        envelope.recipients = List.of(recipients);
-        envelope.clientAddress = "127.0.0.1";
-        envelope.heloName = "client.test";
-        envelope.tls = true;
-        envelope.receivedAt = 1234567890123L;
-        return envelope;
+    static QueueEntryDTO entry(String queueId, String... recipients) {
+        QueueEntryDTO entry = new QueueEntryDTO();
+        entry.queueId = queueId;
+        entry.sender = "";
+        entry.recipients = List.of(recipients);
+        entry.receivedAt = 1234567890123L;
+        entry.envelope = "queue-id: " + queueId + "\nreverse-path: \nrecipient: a@x.test\n";
+        return entry;
     }
 
     @Test
-    public void storesAndReadsBackMessageAndEnvelope() throws Exception {
+    public void storesAndReadsBackMessageAndEntry() throws Exception {
         Spool spool = new Spool(folder.getRoot().toPath());
         byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        spool.store(envelope("Q1", "a@x.test", "b@y.test"), new ByteArrayInputStream(content));
+        spool.store(entry("Q1", "a@x.test", "b@y.test"), new ByteArrayInputStream(content));
         assertArrayEquals(content, Files.readAllBytes(spool.messageFile("Q1")));
-        Envelope back = spool.spooled("Q1").envelope();
-        assertEquals(envelope("Q1", "a@x.test", "b@y.test").toString(), back.toString());
+        assertEquals(entry("Q1", "a@x.test", "b@y.test").toString(), spool.entry("Q1").toString());
         assertEquals(List.of("Q1"), spool.recover());
     }
 
@@ -62,9 +59,10 @@ public class SpoolTest {
                 return 'x';
             }
         };
-        IOException e = assertThrows(IOException.class, () -> spool.store(envelope("Q2", "a@x.test"), broken));
+        IOException e = assertThrows(IOException.class, () -> spool.store(entry("Q2", "a@x.test"), broken));
         assertEquals("client went away", e.getMessage());
         assertFalse(spool.contains("Q2"));
+        assertFalse(Files.exists(spool.messageFile("Q2")));
         assertEquals(List.of(), spool.recover());
     }
 
@@ -72,8 +70,8 @@ public class SpoolTest {
     public void recoveryRemovesWhatAnInterruptedStoreLeft() throws Exception {
         Path root = folder.getRoot().toPath();
         Spool spool = new Spool(root);
-        spool.store(envelope("GOOD", "a@x.test"), new ByteArrayInputStream(new byte[] {'a'}));
-        Files.write(root.resolve("queue/HALF.msg"), new byte[] {'b'}); // crash before the envelope was committed
+        spool.store(entry("GOOD", "a@x.test"), new ByteArrayInputStream(new byte[] {'a'}));
+        Files.write(root.resolve("queue/HALF.msg"), new byte[] {'b'}); // crash before the entry was committed
         Files.write(root.resolve("tmp/HALF.env"), new byte[] {'c'});
         assertEquals(List.of("GOOD"), new Spool(root).recover());
         assertFalse(Files.exists(root.resolve("queue/HALF.msg")));
@@ -81,20 +79,28 @@ public class SpoolTest {
     }
 
     @Test
-    public void rewriteReplacesTheRecipientsAndRemoveDeletesBoth() throws Exception {
+    public void rewriteReplacesTheEntryAndRemoveDeletesBoth() throws Exception {
         Spool spool = new Spool(folder.getRoot().toPath());
-        spool.store(envelope("Q3", "a@x.test", "b@y.test"), new ByteArrayInputStream(new byte[] {'a'}));
-        spool.rewrite(envelope("Q3", "b@y.test"), EnvelopeFile.State.NEW);
-        assertEquals(List.of("b@y.test"), spool.spooled("Q3").envelope().recipients);
+        spool.store(entry("Q3", "a@x.test", "b@y.test"), new ByteArrayInputStream(new byte[] {'a'}));
+        QueueEntryDTO deferred = entry("Q3", "b@y.test");
+        deferred.attempts = 2;
+        deferred.nextAttempt = 1234567999000L;
+        deferred.lastError = "mx.y.test said: 451 4.3.0 later";
+        spool.rewrite(deferred);
+        assertEquals(deferred.toString(), spool.entry("Q3").toString());
         spool.remove("Q3");
         assertFalse(spool.contains("Q3"));
         assertTrue(spool.recover().isEmpty());
     }
 
     @Test
-    public void theNullReversePathSurvivesTheRoundTrip() throws Exception {
-        byte[] encoded = EnvelopeFile.encode(envelope("Q4", "a@x.test"), EnvelopeFile.State.NEW);
-        assertEquals("", EnvelopeFile.decodeWithState(encoded).envelope().reversePath);
-        assertThrows(IOException.class, () -> EnvelopeFile.decodeWithState("nonsense\n".getBytes(StandardCharsets.UTF_8)));
+    public void theNullSenderAndTheEnvelopeTextSurviveTheRoundTrip() throws Exception {
+        QueueEntryDTO entry = entry("Q4", "a@x.test");
+        entry.envelope = "reverse-path: \nrecipient: a@x.test\n\nstill envelope text after an empty line\n";
+        QueueEntryDTO back = EntryFile.decode(EntryFile.encode(entry));
+        assertEquals("", back.sender);
+        assertEquals(entry.envelope, back.envelope);
+        assertThrows(IOException.class, () -> EntryFile.decode("nonsense\n\n".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(IOException.class, () -> EntryFile.decode("queue-id: X\n".getBytes(StandardCharsets.UTF_8)));
     }
 }

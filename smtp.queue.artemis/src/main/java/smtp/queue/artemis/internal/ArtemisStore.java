@@ -1,0 +1,281 @@
+package smtp.queue.artemis.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import smtp.delivery.api.DeliveryException;
+import smtp.delivery.api.QueueStatusDTO;
+import smtp.delivery.spi.QueueEntryDTO;
+import smtp.delivery.spi.QueueStore;
+import smtp.delivery.spi.QueueWorker;
+
+/**
+ * The delivery queue's store on Apache Artemis (PID {@value #PID}): a broker
+ * embedded in this framework ({@link EmbeddedBroker}) or a remote one, an HA
+ * pair or a cluster ({@link BrokerLink}). A message is one broker message: the
+ * content as its body, the entry as its properties ({@link EntryMessages});
+ * deferred messages are held by the broker until their next attempt. Every
+ * instance pointed at the same broker shares the queue: each stores, any
+ * delivers, and each lists the whole of it.
+ */
+@Component(configurationPid = ArtemisStore.PID, property = QueueStore.NAME + "=artemis")
+@Designate(ocd = ArtemisConfiguration.class)
+public final class ArtemisStore implements QueueStore {
+
+    static final String PID = "smtp.queue.artemis";
+    /** Once mail was refused for a full queue, the status says full until the queue is below this share. */
+    private static final long FULL_UNTIL_PERCENT = 90;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArtemisStore.class);
+
+    private final String location;
+    private final int largeMessageSize;
+    private final Path spillDirectory;
+    private final EmbeddedBroker broker;
+    private final BrokerLink link;
+    private final Management management;
+    private volatile QueueWorkers workers;
+    /** Whether the last message refused was refused for a full queue, and none has been taken since. */
+    private volatile boolean refusedFull;
+
+    @Activate
+    public ArtemisStore(ArtemisConfiguration config) throws Exception {
+        Path journal = Paths.get(config.journalDirectory()).toAbsolutePath();
+        boolean embedded = config.url().isBlank();
+        if (embedded) {
+            this.broker = new EmbeddedBroker(new EmbeddedBroker.Settings(journal, config.queue(), config.acceptor(),
+                    config.maxQueueSize(), config.memoryLimit(),
+                    config.brokerConfiguration().isBlank() ? null : Paths.get(config.brokerConfiguration()).toAbsolutePath()));
+            this.location = "embedded broker, journal " + journal;
+        } else {
+            this.broker = null;
+            this.location = config.url().trim();
+        }
+        this.largeMessageSize = config.largeMessageSize();
+        this.spillDirectory = journal.resolve("tmp");
+        try {
+            this.link = new BrokerLink(new BrokerLink.Settings(embedded ? EmbeddedBroker.IN_VM : config.url().trim(),
+                    config.user().isBlank() ? null : config.user(), config._password().isEmpty() ? null : config._password(),
+                    config.queue(), config.largeMessageSize(), config.sendTimeout(), config.failoverWait()));
+        } catch (Exception e) {
+            if (broker != null) {
+                broker.close();
+            }
+            throw new IllegalArgumentException("cannot use the broker URL '" + config.url() + "': " + BrokerLink.describe(e)
+                    + "; fix url of " + PID, e);
+        }
+        this.management = new Management(link);
+        LOG.info("Queue store: Artemis, {}, queue {}", location, config.queue());
+    }
+
+    @Deactivate
+    void stop() throws Exception {
+        try {
+            QueueWorkers current = workers;
+            if (current != null) {
+                current.close();
+            }
+            link.close();
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    @Override
+    public void store(QueueEntryDTO entry, InputStream content) throws DeliveryException, IOException {
+        link.requireUsable("the mail queue is unavailable");
+        WatchedContent body = new WatchedContent(content);
+        byte[] head = body.readNBytes(largeMessageSize); // a smaller message is sent whole, into the journal
+        boolean large = head.length >= largeMessageSize; // a larger one is streamed in chunks, into a file of its own
+        BrokerLink.Sender sender;
+        try {
+            sender = link.sender();
+        } catch (ActiveMQException e) {
+            throw unavailable(entry, e);
+        }
+        boolean clean = false;
+        try {
+            ClientMessage message = sender.session.createMessage(Message.DEFAULT_TYPE, true);
+            EntryMessages.write(entry, message);
+            if (large) {
+                message.setBodyInputStream(new SequenceInputStream(new ByteArrayInputStream(head), body));
+            } else {
+                message.writeBodyBufferBytes(head);
+            }
+            sender.producer.send(message);
+            clean = true;
+            refusedFull = false;
+        } catch (ActiveMQException e) {
+            // a large message half sent is dropped by the broker with its session; a producer told the address is
+            // full keeps refusing until the broker grants it credits again: neither goes back to the pool
+            clean = !large && !(e instanceof ActiveMQAddressFullException);
+            if (body.failure != null) {
+                throw body.failure; // the client's data failed, not the broker
+            }
+            throw unavailable(entry, e);
+        } finally {
+            if (clean) {
+                link.release(sender);
+            } else {
+                link.discard(sender);
+            }
+        }
+    }
+
+    private DeliveryException unavailable(QueueEntryDTO entry, ActiveMQException e) {
+        if (e instanceof ActiveMQAddressFullException) {
+            refusedFull = true;
+            LOG.warn("{}: not queued: the queue is full ({})", entry.queueId, BrokerLink.describe(e));
+            return new DeliveryException("the mail queue is full, try again later", false, e);
+        }
+        LOG.warn("{}: not queued: {}", entry.queueId, BrokerLink.describe(e));
+        return new DeliveryException("the mail queue is unavailable, try again later", false, e);
+    }
+
+    @Override
+    public synchronized AutoCloseable consume(QueueWorker worker, int concurrency) {
+        if (workers != null) {
+            throw new IllegalStateException("the queue is worked already by this instance");
+        }
+        QueueWorkers started = new QueueWorkers(link, worker, concurrency, spillDirectory);
+        workers = started;
+        return () -> {
+            started.close();
+            synchronized (this) {
+                workers = null;
+            }
+        };
+    }
+
+    @Override
+    public List<QueueEntryDTO> list() throws DeliveryException {
+        return entries(management.messages(""));
+    }
+
+    @Override
+    public QueueEntryDTO get(String queueId) throws DeliveryException {
+        if (!isQueueId(queueId)) {
+            return null;
+        }
+        for (QueueEntryDTO entry : entries(management.messages(EntryMessages.filter(queueId)))) {
+            if (entry.queueId.equals(queueId)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean retryNow(String queueId) throws DeliveryException {
+        if (get(queueId) == null) {
+            return false;
+        }
+        management.deliverScheduled(EntryMessages.filter(queueId));
+        return true;
+    }
+
+    @Override
+    public boolean delete(String queueId) throws DeliveryException {
+        return isQueueId(queueId) && management.remove(EntryMessages.filter(queueId)) > 0;
+    }
+
+    @Override
+    public QueueStatusDTO status() {
+        QueueStatusDTO status = new QueueStatusDTO();
+        status.store = "artemis";
+        status.location = location;
+        status.problem = link.problem();
+        if (status.problem == null) {
+            try {
+                status.messages = management.messageCount();
+                status.deferred = management.scheduledCount();
+                long percent = management.addressLimitPercent();
+                if (percent >= 100 || refusedFull && percent >= FULL_UNTIL_PERCENT) {
+                    status.problem = "the queue is full (" + percent + "% of its maximum size); mail is refused until "
+                            + "there is room";
+                } else {
+                    refusedFull = false;
+                }
+            } catch (DeliveryException e) {
+                status.problem = e.getMessage();
+            }
+        }
+        status.available = status.problem == null;
+        return status;
+    }
+
+    /** The entries of listed messages, one per queue id, oldest first. */
+    private static List<QueueEntryDTO> entries(List<Map<?, ?>> listed) {
+        Map<String, QueueEntryDTO> byId = new LinkedHashMap<>();
+        for (Map<?, ?> message : listed) {
+            QueueEntryDTO entry = EntryMessages.read(message);
+            if (entry != null) {
+                byId.putIfAbsent(entry.queueId, entry);
+            }
+        }
+        List<QueueEntryDTO> entries = new ArrayList<>(byId.values());
+        entries.sort(Comparator.comparingLong(entry -> entry.receivedAt));
+        return entries;
+    }
+
+    static boolean isQueueId(String queueId) {
+        return queueId != null && queueId.matches("[A-Za-z0-9]{1,64}");
+    }
+
+    /** The client's content, remembering a failure to read it, which is not the broker's. */
+    private static final class WatchedContent extends FilterInputStream {
+        IOException failure;
+
+        WatchedContent(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            // the caller's stream: the broker client closes what it streams, but not this
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package smtp.queue.artemis.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.FileDeploymentManager;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.ActiveMQServers;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.core.settings.impl.DiskFullMessagePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An Artemis broker in this framework, reached in-VM ({@value #IN_VM}): a
+ * persistent journal (NIO, every durable send synced, concurrent senders
+ * sharing a sync), the mail queue with its limits, no security (nothing outside
+ * the framework reaches it unless an acceptor is configured), no JMX. A
+ * broker.xml, when configured, replaces these settings.
+ */
+final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+    static final String IN_VM = "vm://0";
+    static final long REDELIVERY_DELAY_MILLIS = 5000;
+
+    /** The embedded broker's settings. */
+    record Settings(Path directory, String queue, String acceptor, long maxQueueSize, long memoryLimit,
+            Path brokerXml) {}
+
+    private final ActiveMQServer server;
+
+    EmbeddedBroker(Settings settings) throws Exception {
+        Configuration configuration = settings.brokerXml() != null ? fromFile(settings.brokerXml()) : builtIn(settings);
+        this.server = ActiveMQServers.newActiveMQServer(configuration); // persistence as configured (on)
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(EmbeddedBroker.class.getClassLoader()); // its service files
+        try {
+            server.start();
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+        if (!server.isStarted()) {
+            server.stop();
+            throw new IllegalStateException("the embedded broker did not start (is its journal " + settings.directory()
+                    + " locked by another process?)");
+        }
+        LOG.info("Embedded Artemis broker {} started: journal in {}{}", server.getVersion().getFullVersion(),
+                configuration.getJournalLocation(), settings.acceptor().isBlank() ? "" : ", accepting on " + settings.acceptor());
+    }
+
+    private static Configuration builtIn(Settings settings) throws Exception {
+        Path directory = Files.createDirectories(settings.directory());
+        ConfigurationImpl configuration = new ConfigurationImpl();
+        configuration.setName("smtp-queue");
+        configuration.setPersistenceEnabled(true);
+        configuration.setSecurityEnabled(false);
+        configuration.setJMXManagementEnabled(false);
+        configuration.setJournalType(JournalType.NIO);
+        configuration.setJournalDatasync(true);
+        configuration.setJournalSyncTransactional(true);
+        configuration.setJournalSyncNonTransactional(true);
+        configuration.setJournalDirectory(directory.resolve("journal").toString());
+        configuration.setBindingsDirectory(directory.resolve("bindings").toString());
+        configuration.setPagingDirectory(directory.resolve("paging").toString());
+        configuration.setLargeMessagesDirectory(directory.resolve("large-messages").toString());
+        configuration.addAcceptorConfiguration("in-vm", IN_VM);
+        if (!settings.acceptor().isBlank()) {
+            configuration.addAcceptorConfiguration("core", settings.acceptor().trim());
+        }
+        AddressSettings queue = new AddressSettings()
+                .setMaxDeliveryAttempts(-1) // the delivery service decides when a message is given up
+                .setRedeliveryDelay(REDELIVERY_DELAY_MILLIS) // a message of a worker that failed or died
+                .setDiskFullMessagePolicy(DiskFullMessagePolicy.FAIL); // a full disk: 451 at once, not a blocked sender
+        if (settings.maxQueueSize() > 0) {
+            queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL).setMaxSizeBytes(settings.maxQueueSize());
+        } else {
+            queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE).setMaxSizeBytes(settings.memoryLimit());
+        }
+        // as a stock broker.xml has it, so that the broker's own queues (management replies) have them too
+        configuration.addAddressSetting("#", new AddressSettings().setDeadLetterAddress(SimpleString.of("DLQ"))
+                .setExpiryAddress(SimpleString.of("ExpiryQueue")));
+        configuration.addAddressSetting(settings.queue(), queue);
+        configuration.addQueueConfiguration(QueueConfiguration.of(settings.queue()).setRoutingType(RoutingType.ANYCAST)
+                .setDurable(true));
+        return configuration;
+    }
+
+    private static Configuration fromFile(Path brokerXml) throws Exception {
+        FileConfiguration configuration = new FileConfiguration();
+        FileDeploymentManager deployment = new FileDeploymentManager(brokerXml.toUri().toString());
+        deployment.addDeployable(configuration);
+        deployment.readConfiguration();
+        return configuration;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+        LOG.info("Embedded Artemis broker stopped");
+    }
+}

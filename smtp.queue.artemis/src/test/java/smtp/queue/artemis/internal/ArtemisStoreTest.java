@@ -1,0 +1,317 @@
+package smtp.queue.artemis.internal;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import smtp.delivery.api.DeliveryException;
+import smtp.delivery.api.QueueStatusDTO;
+import smtp.delivery.spi.QueueEntryDTO;
+
+/** The Artemis store through its contract, on a broker embedded in the test's JVM with its journal on disk. */
+public class ArtemisStoreTest {
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private static final byte[] CONTENT = "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** What a worker was handed: the entry and the content as it read it, twice. */
+    private record Handed(QueueEntryDTO entry, byte[] content) {}
+
+    static QueueEntryDTO entry(String queueId, String... recipients) {
+        QueueEntryDTO entry = new QueueEntryDTO();
+        entry.queueId = queueId;
+        entry.sender = "alice@example.org";
+        entry.recipients = List.of(recipients);
+        entry.receivedAt = System.currentTimeMillis();
+        entry.envelope = "queue-id: " + queueId + "\nreverse-path: alice@example.org\nrecipient: a@x.test\n";
+        return entry;
+    }
+
+    private static Handed next(BlockingQueue<Handed> handed) throws InterruptedException {
+        Handed next = handed.poll(10, TimeUnit.SECONDS);
+        if (next == null) {
+            throw new AssertionError("no message handed to the worker within 10 s");
+        }
+        return next;
+    }
+
+    private static byte[] readTwice(smtp.delivery.spi.MessageContent content) throws IOException {
+        byte[] first;
+        try (InputStream in = content.open()) {
+            first = in.readAllBytes();
+        }
+        try (InputStream in = content.open()) {
+            assertArrayEquals("the content reads the same every time", first, in.readAllBytes());
+        }
+        assertEquals(first.length, content.size());
+        return first;
+    }
+
+    @Test
+    public void aStoredMessageGoesToTheWorkerWithItsEntryAndIsGoneWhenItIsDone() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                return null;
+            }, 2)) {
+                QueueEntryDTO stored = entry("A1", "a@x.test", "b@y.test");
+                store.store(stored, new ByteArrayInputStream(CONTENT));
+                Handed first = next(handed);
+                assertEquals(stored.toString(), first.entry().toString());
+                assertArrayEquals(CONTENT, first.content());
+            }
+            assertEquals(List.of(), store.list());
+            QueueStatusDTO status = store.status();
+            assertTrue(status.available);
+            assertEquals("artemis", status.store);
+            assertEquals(0, status.messages);
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aDeferredMessageIsHeldUntilItsTimeOrAnOperatorsRetryAndIsListedMeanwhile() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                if (entry.attempts > 0) {
+                    return null;
+                }
+                QueueEntryDTO remains = entry(entry.queueId, "b@y.test");
+                remains.receivedAt = entry.receivedAt;
+                remains.attempts = 1;
+                remains.nextAttempt = System.currentTimeMillis() + 3_600_000;
+                remains.lastError = "mx.y.test said: 451 4.3.0 later";
+                return remains;
+            }, 1)) {
+                store.store(entry("D1", "a@x.test", "b@y.test"), new ByteArrayInputStream(CONTENT));
+                next(handed);
+                QueueEntryDTO waiting = awaitAttempts(store, "D1", 1);
+                assertEquals(List.of("b@y.test"), waiting.recipients);
+                assertEquals("mx.y.test said: 451 4.3.0 later", waiting.lastError);
+                assertEquals(List.of("D1"), store.list().stream().map(e -> e.queueId).toList());
+                QueueStatusDTO status = store.status();
+                assertEquals(1, status.messages);
+                assertEquals(1, status.deferred);
+                assertNull("held for an hour", handed.poll(500, TimeUnit.MILLISECONDS));
+                assertTrue(store.retryNow("D1"));
+                Handed again = next(handed);
+                assertEquals(1, again.entry().attempts);
+                assertArrayEquals("the held message keeps its content", CONTENT, again.content());
+            }
+            assertNull(store.get("D1"));
+            assertFalse(store.retryNow("D1"));
+            assertFalse(store.delete("D1"));
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void anOperatorDeletesAHeldMessageButNotOneBeingDelivered() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            CountDownLatch working = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                working.countDown();
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+                QueueEntryDTO remains = entry(entry.queueId, "a@x.test");
+                remains.attempts = 1;
+                remains.nextAttempt = System.currentTimeMillis() + 3_600_000;
+                return remains;
+            }, 1)) {
+                store.store(entry("R1", "a@x.test"), new ByteArrayInputStream(CONTENT));
+                assertTrue(working.await(10, TimeUnit.SECONDS));
+                assertEquals("being delivered, and listed as such", "R1", store.get("R1").queueId);
+                assertFalse(store.delete("R1"));
+                release.countDown();
+                awaitAttempts(store, "R1", 1);
+                assertTrue(store.delete("R1"));
+                assertNull(store.get("R1"));
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aWorkerFailureKeepsTheMessageForALaterTryAndMarksItRedelivered() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            CountDownLatch tried = new CountDownLatch(1);
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                tried.countDown();
+                throw new IOException("disk trouble");
+            }, 1)) {
+                store.store(entry("F1", "a@x.test"), new ByteArrayInputStream(CONTENT));
+                assertTrue(tried.await(10, TimeUnit.SECONDS));
+                QueueEntryDTO kept = awaitHeld(store, "F1");
+                assertEquals(0, kept.attempts);
+                assertTrue(kept.nextAttempt > System.currentTimeMillis() + 30_000);
+            }
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                return null;
+            }, 1)) {
+                assertTrue(store.retryNow("F1"));
+                Handed again = next(handed);
+                assertTrue(again.entry().redelivered);
+                assertArrayEquals(CONTENT, again.content());
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aBrokerRestartLosesNoStoredMessage() throws Exception {
+        Path root = folder.getRoot().toPath();
+        ArtemisStore first = Stores.embedded(root, Map.of());
+        try {
+            for (int i = 0; i < 20; i++) {
+                first.store(entry("K" + i, "a@x.test"), new ByteArrayInputStream(CONTENT));
+            }
+        } finally {
+            first.stop();
+        }
+        ArtemisStore second = Stores.embedded(root, Map.of());
+        try {
+            assertEquals(20, second.list().size());
+            assertEquals(20, second.status().messages);
+        } finally {
+            second.stop();
+        }
+    }
+
+    @Test
+    public void aLargeMessageIsStreamedBothWaysAndReadableManyTimes() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("largeMessageSize", 64 * 1024));
+        try {
+            byte[] large = new byte[3 * 1024 * 1024 + 17];
+            new Random(7).nextBytes(large);
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                if (entry.attempts > 0) {
+                    return null;
+                }
+                QueueEntryDTO remains = entry(entry.queueId, "a@x.test");
+                remains.attempts = 1; // put back at once: the successor carries the content along
+                return remains;
+            }, 1)) {
+                store.store(entry("L1", "a@x.test"), new ByteArrayInputStream(large));
+                assertArrayEquals(large, next(handed).content());
+                assertArrayEquals(large, next(handed).content());
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aClientFailingMidMessageIsItsReadFailureAndLeavesNothing() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("largeMessageSize", 64 * 1024));
+        try {
+            for (int size : new int[] {1000, 500_000}) { // within one journal record, and streamed
+                InputStream breaksOff = new SequenceInputStream(new ByteArrayInputStream(new byte[size]), new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("connection reset");
+                    }
+                });
+                IOException e = assertThrows(IOException.class, () -> store.store(entry("C" + size, "a@x.test"), breaksOff));
+                assertEquals("connection reset", e.getMessage());
+            }
+            store.store(entry("OK1", "a@x.test"), new ByteArrayInputStream(CONTENT)); // the store still works
+            assertEquals(List.of("OK1"), store.list().stream().map(entry -> entry.queueId).toList());
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aFullQueueRefusesTemporarilyAndSaysSo() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("maxQueueSize", 200_000L));
+        try {
+            DeliveryException full = null;
+            for (int i = 0; i < 100 && full == null; i++) {
+                try {
+                    store.store(entry("Q" + i, "a@x.test"), new ByteArrayInputStream(new byte[20_000]));
+                } catch (DeliveryException e) {
+                    full = e;
+                }
+            }
+            assertTrue("the queue filled up", full != null);
+            assertFalse(full.isPermanent());
+            assertTrue(full.getMessage(), full.getMessage().contains("full"));
+            QueueStatusDTO status = store.status();
+            assertFalse(status.available);
+            assertTrue(status.problem, status.problem.contains("full"));
+            // room again: it takes mail, and says so, by itself
+            try (AutoCloseable workers = store.consume((entry, content) -> null, 4)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!store.status().available && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(store.status().available);
+                store.store(entry("AFTER", "a@x.test"), new ByteArrayInputStream(CONTENT));
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    private static QueueEntryDTO awaitAttempts(ArtemisStore store, String queueId, int attempts) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            QueueEntryDTO entry = store.get(queueId);
+            if (entry != null && entry.attempts == attempts) {
+                return entry;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(queueId + " did not reach " + attempts + " attempt(s)");
+    }
+
+    private static QueueEntryDTO awaitHeld(ArtemisStore store, String queueId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            QueueEntryDTO entry = store.get(queueId);
+            if (entry != null && entry.nextAttempt > 0) {
+                return entry;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(queueId + " was not put back for a later attempt");
+    }
+}
