@@ -39,14 +39,15 @@ final class DataCommand extends BaseCommand {
             return;
         }
         session.sendResponse("354 End data with <CR><LF>.<CR><LF>");
-        InputStream message = new DataReader(session.getRawInput(), settings.lineEndings());
         String reply;
-        try {
-            reply = "250 " + session.getMessageHandler().data(message);
-        } catch (RejectException e) {
-            reply = e.getErrorResponse();
+        try (InputStream message = new DataReader(session.getRawInput(), settings.lineEndings(), context.dataBuffers)) {
+            try {
+                reply = "250 " + session.getMessageHandler().data(message);
+            } catch (RejectException e) {
+                reply = e.getErrorResponse();
+            }
+            message.transferTo(OutputStream.nullOutputStream());
         }
-        message.transferTo(OutputStream.nullOutputStream());
         session.resetMailTransaction();
         session.sendResponse(reply);
     }

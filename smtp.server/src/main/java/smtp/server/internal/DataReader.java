@@ -21,6 +21,8 @@ import java.io.InputStream;
 final class DataReader extends InputStream {
 
     private static final int CHUNK = 16 * 1024;
+    /** The size of the buffer a reader works in: a chunk of input, then its output (each byte gives at most two). */
+    static final int BUFFER = CHUNK + 2 * CHUNK + 2;
 
     /** What to do with bare CR and bare LF in a message. */
     enum LineEndings { REJECT, NORMALISE }
@@ -36,11 +38,13 @@ final class DataReader extends InputStream {
 
     private final InputStream in;
     private final LineEndings mode;
-    /** Input taken from the stream in one read; whatever follows the end of the message goes back. */
-    private final byte[] chunk = new byte[CHUNK];
-    /** Output of one chunk: each input byte gives at most two (a bare CR or LF becomes CRLF). */
-    private final byte[] out = new byte[2 * CHUNK + 2];
-    private int outLength;
+    private final BufferPool buffers;
+    /**
+     * From 0: input taken from the stream in one read (whatever follows the end of the message goes back); from
+     * {@link #CHUNK}: its output (a bare CR or LF becomes CRLF).
+     */
+    private byte[] buffer;
+    private int outLength; // relative to CHUNK
     private int outPos;
 
     private boolean lineStart = true;     // the DATA line itself ended with CRLF
@@ -54,9 +58,21 @@ final class DataReader extends InputStream {
     private String violation;
     private boolean reported;
 
-    DataReader(InputStream in, LineEndings mode) {
+    /** @param buffers where to take the reader's buffer from, and give it back to when the message is read */
+    DataReader(InputStream in, LineEndings mode, BufferPool buffers) {
         this.in = in;
         this.mode = mode;
+        this.buffers = buffers;
+        this.buffer = buffers.take();
+    }
+
+    /** Gives the buffer back; the message must be read to its end or given up first. The stream stays open. */
+    @Override
+    public void close() {
+        if (buffer != null) {
+            buffers.give(buffer);
+            buffer = null;
+        }
     }
 
     @Override
@@ -71,7 +87,7 @@ final class DataReader extends InputStream {
                 throw new BareLineEndingException(violation);
             }
         }
-        return out[outPos++] & 0xff;
+        return buffer[CHUNK + outPos++] & 0xff;
     }
 
     @Override
@@ -85,7 +101,7 @@ final class DataReader extends InputStream {
         }
         buffer[offset] = (byte) first;
         int n = Math.min(length - 1, outLength - outPos);
-        System.arraycopy(out, outPos, buffer, offset + 1, n);
+        System.arraycopy(this.buffer, CHUNK + outPos, buffer, offset + 1, n);
         outPos += n;
         return n + 1;
     }
@@ -103,19 +119,16 @@ final class DataReader extends InputStream {
             int n;
             if (giveBack) {
                 in.mark(CHUNK);
-                n = in.read(chunk, 0, CHUNK);
+                n = in.read(buffer, 0, CHUNK);
             } else {
                 int b = in.read();
-                chunk[0] = (byte) b;
+                buffer[0] = (byte) b;
                 n = b < 0 ? -1 : 1;
             }
             if (n < 0) {
                 throw new EOFException("connection closed before the end of the message");
             }
-            int used = 0;
-            while (used < n && !ended) {
-                accept(chunk[used++] & 0xff);
-            }
+            int used = consume(n);
             if (ended && used < n) {
                 in.reset();
                 for (long skipped = 0; skipped < used; ) {
@@ -127,6 +140,34 @@ final class DataReader extends InputStream {
         if (violated && mode == LineEndings.REJECT) {
             outLength = 0;
         }
+    }
+
+    /**
+     * Feeds the first {@code n} bytes of the chunk through {@link #accept}, copying the runs in the middle of a
+     * line (no CR, no LF, no line start to look at) to the output whole.
+     *
+     * @return how many bytes were used: all, unless the message ended before
+     */
+    private int consume(int n) {
+        byte[] input = buffer;
+        int i = 0;
+        while (i < n && !ended) {
+            if (!pendingCr && !lineStart) {
+                int start = i;
+                while (i < n && input[i] != '\r' && input[i] != '\n') {
+                    i++;
+                }
+                int run = i - start;
+                System.arraycopy(input, start, input, CHUNK + outLength, run);
+                outLength += run;
+                lineLength += run;
+                if (i == n) {
+                    break;
+                }
+            }
+            accept(input[i++] & 0xff);
+        }
+        return i;
     }
 
     private void accept(int b) {
@@ -154,14 +195,14 @@ final class DataReader extends InputStream {
             dotAfterRealBreak = realBreak;
         } else {
             lineStart = false;
-            out[outLength++] = (byte) b;
+            buffer[CHUNK + outLength++] = (byte) b;
             lineLength++;
         }
     }
 
     private void newLine(boolean real) {
-        out[outLength++] = '\r';
-        out[outLength++] = '\n';
+        buffer[CHUNK + outLength++] = '\r';
+        buffer[CHUNK + outLength++] = '\n';
         lineStart = true;
         realBreak = real;
         dotLine = false;

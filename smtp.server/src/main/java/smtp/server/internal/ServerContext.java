@@ -19,6 +19,8 @@ final class ServerContext {
     final int maxMessageSize;
     final int maxRecipients;
     final Sessions sessions;
+    /** The buffers of the readers of messages, reused from one message to the next. */
+    final BufferPool dataBuffers = new BufferPool(DataReader.BUFFER, 64);
     final Authenticators authenticators;
     final AuthFailures authFailures;
     final List<Network> relayNetworks;

@@ -16,14 +16,18 @@ import smtp.server.internal.DataReader.LineEndings;
 
 public class DataReaderTest {
 
+    /** One buffer that the readers of the tests use one after another: what a reader leaves in it must not matter. */
+    private static final BufferPool BUFFERS = new BufferPool(DataReader.BUFFER, 1);
+
     private static final String AFTER = "MAIL FROM:<evil@x.test>\r\n";
 
     /** Reads a message and returns it, plus what the input still holds after it. */
     private static String[] read(String wire, LineEndings mode) throws IOException {
         InputStream in = new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1));
-        DataReader reader = new DataReader(in, mode);
         ByteArrayOutputStream message = new ByteArrayOutputStream();
-        reader.transferTo(message);
+        try (DataReader reader = new DataReader(in, mode, BUFFERS)) {
+            reader.transferTo(message);
+        }
         return new String[] {message.toString(StandardCharsets.ISO_8859_1),
                 new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)};
     }
@@ -41,7 +45,7 @@ public class DataReaderTest {
         for (String sequence : new String[] {"\n.\n", "\r.\n", "\n.\r\n", "\r\n.\r"}) {
             String wire = "Subject: a\r\n\r\nfirst" + sequence + "MAIL FROM:<x@y>\r\nRCPT TO:<b@c>\r\nDATA\r\nsmuggled\r\n.\r\n" + AFTER;
             InputStream in = new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1));
-            DataReader reader = new DataReader(in, LineEndings.REJECT);
+            DataReader reader = new DataReader(in, LineEndings.REJECT, BUFFERS);
             assertThrows(sequence.replace("\r", "CR").replace("\n", "LF"), DataReader.BareLineEndingException.class,
                     () -> reader.transferTo(java.io.OutputStream.nullOutputStream()));
             reader.transferTo(java.io.OutputStream.nullOutputStream()); // drains
@@ -92,7 +96,7 @@ public class DataReaderTest {
                 }
             };
             ByteArrayOutputStream message = new ByteArrayOutputStream();
-            new DataReader(in, LineEndings.REJECT).transferTo(message);
+            new DataReader(in, LineEndings.REJECT, BUFFERS).transferTo(message);
             assertEquals("resettable " + resettable, expected, message.toString(StandardCharsets.ISO_8859_1));
             assertEquals("resettable " + resettable, AFTER, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
         }
