@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -82,10 +83,7 @@ final class Maildir {
         Path staged = stage(mailbox, name);
         try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE); InputStream content = message.open()) {
             write(out, trace(reversePath, recipient));
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = content.read(buffer)) >= 0; ) {
-                write(out, ByteBuffer.wrap(buffer, 0, n));
-            }
+            content.transferTo(Channels.newOutputStream(out)); // content in memory: one write
             out.force(true);
         } catch (IOException e) {
             Storage.removeAfterFailure(e, staged);
@@ -116,7 +114,7 @@ final class Maildir {
             byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
             try (FileChannel out = Storage.writing(() -> FileChannel.open(first, CREATE_NEW, WRITE))) {
                 Storage.writing(() -> { write(out, firstTrace); return null; });
-                byte[] buffer = new byte[64 * 1024];
+                byte[] buffer = new byte[16 * 1024];
                 for (int n; (n = content.read(buffer)) >= 0; ) {
                     int length = n;
                     Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });

@@ -58,6 +58,8 @@ final class RelayClient implements Closeable {
     private boolean messageSent;
     private boolean idle = true;
     private boolean ready;
+    /** For the messages this connection carries, one after another. */
+    private final byte[] buffer = new byte[16 * 1024];
 
     RelayClient(InetSocketAddress address, String host, int timeoutMillis) throws IOException {
         this.host = host;
@@ -65,6 +67,7 @@ final class RelayClient implements Closeable {
         try {
             socket.connect(address, timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
+            socket.setTcpNoDelay(true); // commands go out in whole batches: waiting for more only delays them
             streams();
         } catch (IOException e) {
             socket.close();
@@ -155,14 +158,17 @@ final class RelayClient implements Closeable {
             envelope.add("RCPT TO:<" + recipient + ">");
         }
         List<Reply> replies = new ArrayList<>();
-        if (offers("PIPELINING")) {
+        Reply data = null;
+        if (offers("PIPELINING")) { // the envelope and DATA in one group (RFC 2920): one round trip
             for (String line : envelope) {
                 write(line);
             }
+            write("DATA");
             out.flush();
             for (int i = 0; i < envelope.size(); i++) {
                 replies.add(read());
             }
+            data = read();
         } else {
             for (String line : envelope) {
                 Reply reply = command(line);
@@ -173,27 +179,32 @@ final class RelayClient implements Closeable {
             }
         }
         Map<String, Reply> results = new LinkedHashMap<>();
+        List<String> accepted = new ArrayList<>();
         if (!replies.get(0).positive()) {
             recipients.forEach(recipient -> results.put(recipient, replies.get(0)));
-            idle = command("RSET").positive();
-            return results;
-        }
-        List<String> accepted = new ArrayList<>();
-        for (int i = 0; i < recipients.size(); i++) {
-            Reply reply = replies.get(i + 1);
-            if (reply.positive()) {
-                accepted.add(recipients.get(i));
-            } else {
-                results.put(recipients.get(i), reply);
+        } else {
+            for (int i = 0; i < recipients.size(); i++) {
+                Reply reply = replies.get(i + 1);
+                if (reply.positive()) {
+                    accepted.add(recipients.get(i));
+                } else {
+                    results.put(recipients.get(i), reply);
+                }
             }
         }
         if (accepted.isEmpty()) {
+            if (data != null && data.code() == 354) { // a server that takes DATA without a recipient: nothing to send
+                command(".");
+            }
             idle = command("RSET").positive();
             return results;
         }
-        Reply data = command("DATA");
+        if (data == null) {
+            data = command("DATA");
+        }
         if (data.code() != 354) {
-            accepted.forEach(recipient -> results.put(recipient, data));
+            Reply refused = data;
+            accepted.forEach(recipient -> results.put(recipient, refused));
             idle = command("RSET").positive();
             return results;
         }
@@ -233,7 +244,6 @@ final class RelayClient implements Closeable {
 
     /** The message, dot-stuffed, then the lone dot. */
     private void writeDotStuffed(InputStream content) throws IOException {
-        byte[] buffer = new byte[16 * 1024];
         boolean lineStart = true;
         for (int n; (n = content.read(buffer)) >= 0; ) {
             int from = 0;

@@ -98,6 +98,7 @@ final class ScriptedPeer implements AutoCloseable {
         InputStream in = new BufferedInputStream(socket.getInputStream());
         OutputStream out = socket.getOutputStream();
         boolean encrypted = false;
+        int accepted = 0; // recipients of the transaction under way
         reply(out, "220 peer.test ESMTP scripted");
         for (String line; (line = readLine(in)) != null; ) {
             commands.add(line);
@@ -119,9 +120,21 @@ final class ScriptedPeer implements AutoCloseable {
                     encrypted = true;
                 }
                 case "AUTH" -> reply(out, "235 2.7.0 Authentication successful");
-                case "MAIL" -> reply(out, "250 2.1.0 Ok");
-                case "RCPT" -> reply(out, rcptReply.apply(line.substring(line.indexOf('<') + 1, line.indexOf('>'))));
+                case "MAIL" -> {
+                    accepted = 0;
+                    reply(out, "250 2.1.0 Ok");
+                }
+                case "RCPT" -> {
+                    String answer = rcptReply.apply(line.substring(line.indexOf('<') + 1, line.indexOf('>')));
+                    accepted += answer.startsWith("2") ? 1 : 0;
+                    reply(out, answer);
+                }
                 case "DATA" -> {
+                    if (accepted == 0) { // as Postfix answers (RFC 2920: DATA may come pipelined after refused RCPTs)
+                        reply(out, "554 5.5.1 Error: no valid recipients");
+                        continue;
+                    }
+                    accepted = 0;
                     reply(out, "354 go ahead");
                     messages.add(readData(in));
                     Thread.sleep(dataDelayMillis);

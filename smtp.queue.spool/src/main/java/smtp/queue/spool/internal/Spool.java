@@ -56,7 +56,7 @@ final class Spool {
         Path message = messageFile(entry.queueId);
         try {
             try (FileChannel out = Storage.writing(() -> FileChannel.open(message, CREATE_NEW, WRITE))) {
-                byte[] buffer = new byte[64 * 1024];
+                byte[] buffer = new byte[16 * 1024];
                 for (int n; (n = content.read(buffer)) >= 0; ) {
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     Storage.writing(() -> {
