@@ -1,0 +1,191 @@
+# Shared by the benchmark scripts: installing Postfix (for its smtpd, smtp-source and
+# smtp-sink), building the app, starting the suite and private Postfix instances,
+# measuring processes, and summing up repetitions. Sourced, not run.
+
+log() { printf '%s\n' "$*" >&2; }
+
+install_postfix() {
+  command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null && command -v postfix >/dev/null && return
+  log "installing postfix (no daemon is started)"
+  local policy=/usr/sbin/policy-rc.d created=
+  if [ ! -e $policy ]; then printf '#!/bin/sh\nexit 101\n' > $policy; chmod 755 $policy; created=1; fi
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+  if [ -n "$created" ]; then rm -f $policy; fi
+}
+
+build_app() {
+  [ -f "$ROOT/smtp.app/target/smtp.jar" ] && return
+  log "building the app"
+  (cd "$ROOT" && mvn -B -q -DskipTests package)
+}
+
+await_port() {
+  for _ in $(seq 1 600); do
+    (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---- the suite: the exported app in a folder of its own; extra conf files are written by the caller
+SUITE_PID=
+# start_suite HOME PORT: conf/ must be in place; binds PORT on 127.0.0.1
+start_suite() {
+  local home=$1 port=$2
+  printf 'address="127.0.0.1"\nport=I"%s"\n' "$port" > "$home/conf/smtp.server.binding-bench.config"
+  printf 'maxConnections=I"2000"\nmaxConnectionsPerClient=I"2000"\nmaxMessagesPerConnection=I"100000"\n' \
+    > "$home/conf/smtp.server.config"
+  (cd "$home" && exec java ${SUITE_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" \
+      > "$home/app.log" 2>&1 < /dev/null) &
+  SUITE_PID=$!
+  await_port "$port" || { tail -20 "$home/app.log" >&2; exit 1; }
+  # the listener may open before delivery is up: wait until a recipient is taken
+  for _ in $(seq 1 300); do
+    exec 3<>/dev/tcp/127.0.0.1/"$port"
+    printf 'EHLO probe.bench.test\r\nMAIL FROM:<probe@bench.test>\r\nRCPT TO:<sink@bench.test>\r\nQUIT\r\n' >&3
+    if timeout 5 cat <&3 | grep -q '^250 2.1.5'; then exec 3>&-; return; fi
+    exec 3>&-
+    sleep 0.2
+  done
+  log "the suite did not take mail"; exit 1
+}
+
+stop_suite() {
+  if [ -n "$SUITE_PID" ]; then kill "$SUITE_PID" 2>/dev/null || true; wait "$SUITE_PID" 2>/dev/null || true; fi
+  SUITE_PID=
+}
+
+# ---- Postfix: a private instance (own configuration, queue and port on loopback)
+# start_postfix DIR PORT [extra main.cf lines]
+start_postfix() {
+  local dir=$1 port=$2 extra=${3:-}
+  local etc=$dir/etc
+  rm -rf "$dir"; mkdir -p "$etc" "$dir/queue" "$dir/data"
+  chown postfix "$dir/data"
+  cat > "$etc/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+myhostname = postfix.bench.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_recipient_restrictions = permit_mynetworks, reject
+alias_maps =
+alias_database =
+local_recipient_maps =
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+message_size_limit = 52428800
+maillog_file_prefixes = $dir
+maillog_file = $dir/maillog
+$extra
+MAIN
+  cat > "$etc/master.cf" <<MASTER
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix n - n 60 1 pickup
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n - - proxymap
+showq     unix n - n - - showq
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+smtp      unix - - n - - smtp
+relay     unix - - n - - smtp
+virtual   unix - n n - - virtual
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+MASTER
+  # (postfix prints its fatal errors only to a terminal: script(1) gives it one)
+  script -qec "postfix -c $etc check" /dev/null >&2
+  script -qec "postfix -c $etc start" /dev/null >/dev/null
+  await_port "$port" || { log "postfix did not start:"; tail -20 "$dir/maillog" >&2; exit 1; }
+}
+
+stop_postfix() { # DIR
+  [ -f "$1/etc/main.cf" ] && postfix -c "$1/etc" stop >/dev/null 2>&1 || true
+}
+
+# ---- measurements
+# pids: a process id as it is (the suite's JVM), or every process of the Postfix instance in DIR
+pids_of() { # PID | DIR
+  case $1 in *[!0-9]*) ;; *) echo "$1"; return ;; esac
+  local master; master=$(tr -d ' ' < "$1/queue/pid/master.pid" 2>/dev/null)
+  [ -n "$master" ] && { echo "$master"; pgrep -P "$master" || true; }
+}
+cpu_ticks() { # user+system ticks of the processes (children that exited included)
+  local total=0
+  for pid in $(pids_of "$1"); do
+    [ -r /proc/$pid/stat ] || continue
+    read -r -a f < <(sed 's/^.*) //' /proc/$pid/stat)
+    total=$((total + f[11] + f[12] + f[13] + f[14]))
+  done
+  echo $total
+}
+rss_kib() {
+  local total=0
+  for pid in $(pids_of "$1"); do
+    [ -r /proc/$pid/status ] || continue
+    total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$pid/status)))
+  done
+  echo $total
+}
+
+# median and spread of numbers on stdin: "median (min-max)"
+median_spread() {
+  sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "-"; exit }
+    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
+
+# ---- where the servers keep their mail: FS=image (default) puts the work directory on an
+# ext4 file system with a journal, as production servers run, in an image file that is
+# created, loop-mounted and removed again; FS=root keeps it on the root file system.
+FS_IMAGE=
+FS_MOUNT=
+# use_fs WORK IMAGE_GIB: makes WORK (a new, empty directory) the mount point of the image
+use_fs() {
+  local work=$1 size=${2:-8}
+  if [ "${FS:-image}" = root ]; then
+    log "file system: the root file system ($(findmnt -no FSTYPE,OPTIONS / | cut -c1-60))"
+    return
+  fi
+  FS_IMAGE=$work.img
+  rm -f "$FS_IMAGE"
+  truncate -s "${size}G" "$FS_IMAGE"
+  mkfs.ext4 -q -F "$FS_IMAGE"
+  mount -o loop "$FS_IMAGE" "$work"
+  FS_MOUNT=$work
+  log "file system: ext4 with a journal in a ${size} GiB image, mounted on $work ($(findmnt -no OPTIONS "$work"))"
+}
+release_fs() {
+  if [ -n "$FS_MOUNT" ]; then umount "$FS_MOUNT" 2>/dev/null || umount -l "$FS_MOUNT" || true; FS_MOUNT=; fi
+  if [ -n "$FS_IMAGE" ]; then rm -f "$FS_IMAGE"; FS_IMAGE=; fi
+}
+
+# ---- warming up a JVM: its JIT compilers have a lot of code to compile (the framework, the
+# broker, the server), and on two cores they take tens of thousands of messages to catch up,
+# during which hot code runs interpreted. jit_settled PID tells whether the JVM compiled at
+# most a few methods since the last call.
+declare -A JIT_LAST=()
+jit_settled() { # PID
+  local now; now=$(jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 { print $1 }')
+  local last=${JIT_LAST[$1]:-0}
+  JIT_LAST[$1]=${now:-0}
+  [ -n "$now" ] && [ $((now - last)) -le ${JIT_QUIET:-40} ]
+}
