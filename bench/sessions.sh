@@ -21,7 +21,7 @@ printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$home/c
 printf 'maxConnections=I"%s"\nmaxConnectionsPerClient=I"%s"\n' $N $N > "$home/conf/smtp.server.config"
 (cd "$home" && exec "$SERVER_JAVA" -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do (echo > /dev/tcp/127.0.0.1/2533) 2>/dev/null && break; sleep 0.1; done
 echo "server: $("$SERVER_JAVA" -version 2>&1 | head -1), RSS at rest $(awk '/^VmRSS/ {print int($2/1024)}' /proc/$pid/status) MiB"
 rm -f "$home/ready"

@@ -16,7 +16,7 @@ printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$home/c
 printf 'maxConnections=I"2000"\nmaxConnectionsPerClient=I"2000"\n' > "$home/conf/smtp.server.config"
 (cd "$home" && exec java -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do (echo > /dev/tcp/127.0.0.1/2534) 2>/dev/null && break; sleep 0.1; done
 drain() { while [ -n "$(ls -A "$home/data/spool/queue" 2>/dev/null)" ]; do sleep 0.5; done; }
 # the Maildir is emptied now and then, as a mail reader would, so that the disk does not fill

@@ -254,6 +254,15 @@ public class FleetIT {
         }
     }
 
+    @Test
+    public void f_aFiftyMebibyteMessageIsStreamedThroughTheQueueByInstancesWithA256MebibyteHeap() throws Exception {
+        // 1,100,000 lines of about 50 bytes: more than 50 MiB; each instance runs with -Xmx256m
+        int number = mailer.send(instances.get(1).smtp, "bob@" + Instance.DOMAIN, 1_100_000);
+        assertTrue("the 50 MiB message was accepted", number > 0);
+        assertTrue(mailer.sent.get(number).length > 50 * 1024 * 1024);
+        assertBobHasEverythingAcknowledged();
+    }
+
     /** Reads until the text appears (or the connection ends) and returns what was read. */
     private static String awaitText(InputStream in, String text) throws IOException {
         StringBuilder read = new StringBuilder();

@@ -36,7 +36,8 @@ final class Instance implements AutoCloseable {
         Files.writeString(conf.resolve("smtp.server.binding-fleet.config"),
                 "address=\"127.0.0.1\"\nport=I\"" + smtp + "\"\n");
         Files.writeString(conf.resolve("smtp.server.config"),
-                "maxConnections=I\"500\"\nmaxConnectionsPerClient=I\"500\"\nmaxMessagesPerConnection=I\"100000\"\n");
+                "maxConnections=I\"500\"\nmaxConnectionsPerClient=I\"500\"\nmaxMessagesPerConnection=I\"100000\"\n"
+                        + "maxMessageSize=I\"67108864\"\n");
         // every message goes through the queue: any instance may deliver what another accepted
         Files.writeString(conf.resolve("smtp.delivery.config"), "localDomains=[\"" + DOMAIN + "\"]\n"
                 + "mailboxes=[\"bob@" + DOMAIN + "\"]\nmailboxRoot=\"" + mail + "\"\ndirectLocalDelivery=B\"false\"\n"

@@ -34,9 +34,14 @@ final class Mailer {
 
     /** A message of about 3 KiB whose number is in its Message-ID, with a line that must be dot-stuffed. */
     byte[] message(int number) {
+        return message(number, 40);
+    }
+
+    /** A message of that many lines of about 50 bytes each, and one that must be dot-stuffed. */
+    byte[] message(int number, int lines) {
         StringBuilder text = new StringBuilder("Message-ID: <" + number + "." + run + "@" + Instance.DOMAIN + ">\r\n"
                 + "Subject: message " + number + " of " + run + "\r\n\r\n");
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < lines; i++) {
             text.append("line ").append(i).append(" of message ").append(number).append(": the quick brown fox\r\n");
         }
         text.append(".a line that starts with a dot\r\n");
@@ -53,8 +58,13 @@ final class Mailer {
 
     /** Sends one new message; @return its number if the server answered 250 to it, else -1 */
     int send(int port, String recipient) {
+        return send(port, recipient, 40);
+    }
+
+    /** Sends one new message of that many lines; @return its number if the server answered 250 to it, else -1 */
+    int send(int port, String recipient, int lines) {
         int number = numbers.incrementAndGet();
-        byte[] message = message(number);
+        byte[] message = message(number, lines);
         sent.put(number, message);
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
@@ -71,6 +81,7 @@ final class Mailer {
                 }
             }
             out.write(stuffed(message));
+            out.flush();
             out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String reply = expect(in, "250");

@@ -77,14 +77,26 @@ final class Smarthost implements AutoCloseable {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             reply(out, "220 smarthost.test ESMTP");
+            int recipients = 0;
             for (String line; (line = line(in)) != null; ) {
                 String verb = line.length() < 4 ? line.toUpperCase(Locale.ROOT) : line.substring(0, 4).toUpperCase(Locale.ROOT);
                 switch (verb) {
                     case "EHLO" -> reply(out, "250-smarthost.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600");
-                    case "HELO", "MAIL", "RSET", "NOOP" -> reply(out, "250 2.0.0 Ok");
-                    case "RCPT" -> reply(out, !acceptAll && line.toLowerCase(Locale.ROOT).contains("@" + DEFERRED_DOMAIN + ">")
-                            ? "451 4.3.0 not now" : "250 2.1.5 Ok");
+                    case "HELO", "MAIL", "RSET" -> {
+                        recipients = 0;
+                        reply(out, "250 2.0.0 Ok");
+                    }
+                    case "NOOP" -> reply(out, "250 2.0.0 Ok");
+                    case "RCPT" -> {
+                        boolean later = !acceptAll && line.toLowerCase(Locale.ROOT).contains("@" + DEFERRED_DOMAIN + ">");
+                        recipients += later ? 0 : 1;
+                        reply(out, later ? "451 4.3.0 not now" : "250 2.1.5 Ok");
+                    }
                     case "DATA" -> {
+                        if (recipients == 0) { // as real servers do when every RCPT was refused (RFC 2920)
+                            reply(out, "554 5.5.1 Error: no valid recipients");
+                            continue;
+                        }
                         CountDownLatch gate = held;
                         if (gate != null) {
                             holding.countDown();

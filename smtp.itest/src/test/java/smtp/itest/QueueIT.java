@@ -107,6 +107,79 @@ public class QueueIT extends SuiteSupport {
     }
 
     @Test
+    public void aRecipientRefusedForGoodBouncesThroughTheQueue() throws Exception {
+        try (RefusingPeer peer = new RefusingPeer()) {
+            configure("smtp.delivery", "mailboxRoot", mail.toString(), "localDomains", new String[] {"example.org"},
+                    "mailboxes", new String[] {"bob@example.org"}, "hostName", "itest", "smarthost", "127.0.0.1:" + peer.port());
+            int port = bindLoopback();
+            startSuite();
+            awaitListening("127.0.0.1", port);
+            SmtpClient.Reply accepted;
+            try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+                SmtpClient.expect(client.command("EHLO queue.test"), 250);
+                accepted = client.send("bob@example.org", List.of("carol@elsewhere.test"), MESSAGE);
+            }
+            assertEquals(accepted.toString(), 250, accepted.code);
+            String queueId = accepted.text().substring("2.0.0 Ok: queued as ".length());
+            String bounce = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+            assertTrue(bounce, bounce.startsWith("Return-Path: <>\r\nDelivered-To: bob@example.org\r\n"));
+            assertTrue(bounce, bounce.contains("X-Queue-ID: " + queueId + "\r\n"));
+            assertTrue(bounce, bounce.contains("Final-Recipient: rfc822; carol@elsewhere.test\r\nAction: failed\r\n"
+                    + "Status: 5.1.1\r\n"));
+            assertTrue(bounce, bounce.contains("Subject: queued\r\n"));
+            await("the queue to empty", () -> queued().isEmpty() ? true : null);
+        }
+    }
+
+    /** A next hop that refuses every recipient for good, as a server does for a mailbox that does not exist. */
+    private static final class RefusingPeer implements AutoCloseable {
+        private final java.net.ServerSocket server = new java.net.ServerSocket(0, 10, java.net.InetAddress.getByName("127.0.0.1"));
+        private final Thread thread = new Thread(this::serve, "refusing-peer");
+
+        RefusingPeer() throws java.io.IOException {
+            thread.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (java.net.Socket socket = server.accept()) {
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                            StandardCharsets.US_ASCII));
+                    var out = socket.getOutputStream();
+                    out.write("220 refusing.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String verb = line.length() >= 4 ? line.substring(0, 4) : line;
+                        String reply = switch (verb) {
+                            case "EHLO", "HELO", "MAIL", "RSET", "NOOP" -> "250 2.0.0 Ok";
+                            case "RCPT" -> "550 5.1.1 <" + line.substring(line.indexOf('<') + 1, line.indexOf('>'))
+                                    + ">: no such user";
+                            case "DATA" -> "554 5.5.1 Error: no valid recipients";
+                            case "QUIT" -> "221 2.0.0 Bye";
+                            default -> "502 5.5.2 not here";
+                        };
+                        out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        if (verb.equals("QUIT")) {
+                            break;
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // closed, or the client went away
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            thread.join(5000);
+        }
+    }
+
+    @Test
     public void theFileSpoolIsAnotherStoreForTheSameDelivery() throws Exception {
         configure("smtp.queue.spool", "directory", work.resolve("spool").toString());
         configure("smtp.delivery", "mailboxRoot", mail.toString(), "localDomains", new String[] {"example.org"},
