@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 10,000 simultaneous sessions: each sends EHLO, all stay idle for 20 s, then each sends
 # one message. The server runs with maxConnections=10000, so one more client while they
-# are connected must get 421. Prints the server's RSS while the 10,000 are idle.
+# are connected must get 421. Prints the server's RSS and threads while they are idle, and
+# again once they closed. N=3000 bench/sessions.sh for fewer.
 #   bench/sessions.sh                 # the server on the default java
 #   SERVER_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/sessions.sh
 # The client needs Java 21+ (virtual threads): CLIENT_JAVA, default Temurin 25 if present.
@@ -31,3 +32,5 @@ while [ ! -f "$home/ready" ] && kill -0 $client 2>/dev/null; do sleep 0.5; done
 sleep 5
 echo "server with $N idle sessions: RSS $(awk '/^VmRSS/ {print int($2/1024)}' /proc/$pid/status) MiB, threads $(ls /proc/$pid/task | wc -l)"
 wait $client
+sleep 15 # idle session threads of the pool (Java 17) end after 10 s
+echo "server after the sessions closed: RSS $(awk '/^VmRSS/ {print int($2/1024)}' /proc/$pid/status) MiB, threads $(ls /proc/$pid/task | wc -l)"

@@ -293,7 +293,7 @@ public class ConsoleBrowserIT {
         // Components and Events
         browser.get(console("components"));
         WebElement listener = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.xpath("//tr[.//a[text()='smtp.server.internal.SmtpListener']]")));
+                By.xpath("//tr[.//a[text()='smtp.server.internal.listener.SmtpListener']]")));
         assertTrue(listener.getText(), listener.getText().contains("active"));
         browser.get(console("events"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "smtp/MessageReceived"));

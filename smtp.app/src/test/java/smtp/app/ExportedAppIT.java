@@ -50,7 +50,9 @@ public class ExportedAppIT {
             socket.setSoTimeout(15000);
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             var out = socket.getOutputStream();
-            assertTrue(in.readLine().startsWith("220"));
+            String greeting = in.readLine();
+            assertTrue(greeting, greeting.startsWith("220 "));
+            String host = greeting.substring(4, greeting.indexOf(' ', 4));
             for (String[] step : new String[][] {{"HELO term.test", "250"}, {"MAIL FROM:<alice@client.test>", "250"},
                 {"RCPT TO:<bob@example.org>", "250"}, {"DATA", "354"}}) {
                 out.write((step[0] + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -62,7 +64,7 @@ public class ExportedAppIT {
             String accepted = in.readLine();
             assertTrue(accepted, accepted.startsWith("250 2.0.0 Ok: queued as "));
             out.write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertEquals("421 4.3.2 Service shutting down, try again later", in.readLine());
+            assertEquals("421 4.3.2 " + host + " Service shutting down, try again later", in.readLine());
             assertTrue("the app ended", app.awaitExit(60));
             String log = app.log();
             assertTrue(log, log.contains("Asked to shut down: stopping the framework in order"));
@@ -116,6 +118,11 @@ public class ExportedAppIT {
             assertTrue(message, message.endsWith("Subject: exported\r\n\r\nfrom the test\r\n"));
             String status = console(app.http);
             assertTrue(status, status.matches("(?s).*all \\d+ bundles active.*"));
+            // the framework keeps its copy of the bundles in the app's folder, where the next start empties it
+            Path storage = app.home.resolve("data/framework");
+            try (Stream<Path> files = Files.walk(storage)) {
+                assertTrue("the framework storage in " + storage, files.filter(Files::isRegularFile).count() > 20);
+            }
         }
     }
 

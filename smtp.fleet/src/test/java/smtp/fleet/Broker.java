@@ -28,6 +28,7 @@ final class Broker implements AutoCloseable {
                      <address-setting match="smtp.delivery">
                         <max-delivery-attempts>-1</max-delivery-attempts>
                         <redelivery-delay>5000</redelivery-delay>
+                        <management-message-attribute-size-limit>-1</management-message-attribute-size-limit>
                      </address-setting>
             """;
 

@@ -80,6 +80,7 @@ public class AdminIT extends SuiteSupport {
     @Test
     public void disablingTheServerDrainsSessionsWhileDeliveryGoesOn() throws Exception {
         configureDelivery("bob@example.org");
+        configure("smtp.server", "hostName", "mx.itest");
         int port = bindLoopback();
         startSuite();
         awaitListening("127.0.0.1", port);
@@ -95,7 +96,7 @@ public class AdminIT extends SuiteSupport {
             // a session between messages is told to go at once
             SmtpClient.Reply told = idle.read();
             assertEquals(421, told.code);
-            assertEquals("4.3.2 Service shutting down, try again later", told.text());
+            assertEquals("4.3.2 mx.itest Service shutting down, try again later", told.text());
             assertEquals("", idle.readUntilClosed());
             // the one with a message under way remains (connections that only probed the port end at once)
             await("the endpoint draining its one session", () -> status().endpoints().stream().filter(endpoint -> endpoint.port
@@ -109,7 +110,7 @@ public class AdminIT extends SuiteSupport {
             assertTrue(accepted.text(), accepted.text().startsWith("2.0.0 Ok: queued as "));
             SmtpClient.Reply goodbye = mid.command("NOOP");
             assertEquals(421, goodbye.code);
-            assertEquals("4.3.2 Service shutting down, try again later", goodbye.text());
+            assertEquals("4.3.2 mx.itest Service shutting down, try again later", goodbye.text());
             assertEquals("", mid.readUntilClosed());
         }
         awaitEndpoint(port, EndpointDTO.DISABLED);

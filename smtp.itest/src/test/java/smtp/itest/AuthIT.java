@@ -25,7 +25,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /** SMTP AUTH with the users file, and relaying only for those who may. */
 @RunWith(PaxExam.class)
@@ -111,7 +111,7 @@ public class AuthIT extends SuiteSupport {
     }
 
     @Test
-    public void wrongPasswordsGet535AfterAGrowingDelay() throws Exception {
+    public void wrongPasswordsGet535AndTheNextCheckWaitsLonger() throws Exception {
         configureDelivery();
         usersFile(userLine("alice", "right"));
         configure("smtp.server", "authFailureDelay", 100, "authFailureDelayMax", 300);
@@ -120,12 +120,13 @@ public class AuthIT extends SuiteSupport {
         awaitListening("127.0.0.1", port);
         try (LogCapture log = new LogCapture(); SmtpClient client = new SmtpClient("127.0.0.1", port)) {
             assertTrue(SmtpClient.expect(client.command("EHLO auth.test"), 250).lines.contains("AUTH PLAIN LOGIN"));
-            for (long delay : new long[] {100, 200, 300, 300}) {
+            long[] delays = {100, 200, 300, 300};
+            for (int failure = 1; failure <= delays.length; failure++) {
                 assertEquals("334 VXNlcm5hbWU6", client.command("AUTH LOGIN").toString());
                 assertEquals("334 UGFzc3dvcmQ6", client.command(b64("alice")).toString());
                 assertEquals("535 5.7.8 Authentication credentials invalid", client.command(b64("wrong")).toString());
-                assertNotNull(log.awaitLine(TIMEOUT, "AUTH LOGIN failed for user 'alice' from 127.0.0.1; answering 535 after "
-                        + delay + " ms"));
+                assertNotNull(log.awaitLine(TIMEOUT, "AUTH LOGIN failed for user 'alice' from 127.0.0.1 (failure " + failure
+                        + "); its next check waits " + delays[failure - 1] + " ms"));
             }
             assertEquals("unknown users fail the same way", 535, client.command("AUTH PLAIN " + plain("mallory", "x")).code);
             assertEquals("334 VXNlcm5hbWU6", client.command("AUTH LOGIN").toString());
@@ -158,7 +159,7 @@ public class AuthIT extends SuiteSupport {
         startSuite();
         awaitListening("127.0.0.1", port);
         ComponentConfigurationDTO refused = await("the refused binding", () -> componentConfigurations("smtp.server",
-                "smtp.server.internal.Binding").stream().filter(dto -> dto.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
+                "smtp.server.internal.listener.Binding").stream().filter(dto -> dto.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
                 .findFirst().orElse(null));
         assertTrue(refused.failure, refused.failure.contains("authWithoutTls is allowed only on a binding with a loopback address"));
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {

@@ -25,8 +25,8 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 @ExamReactorStrategy(PerMethod.class)
 public class ConfigurationIT extends SuiteSupport {
 
-    static final String LISTENER = "smtp.server.internal.SmtpListener";
-    static final String BINDING = "smtp.server.internal.Binding";
+    static final String LISTENER = "smtp.server.internal.listener.SmtpListener";
+    static final String BINDING = "smtp.server.internal.listener.Binding";
     /** Only loopback is Internal, and of loopback only 127.0.0.1: ::1 is External. */
     static final String[] ONLY_IPV4_LOOPBACK_INTERNAL = {"::1=external", "lo=internal", "0.0.0.0/0=external", "::/0=external"};
     /** Only ::1 is External. */

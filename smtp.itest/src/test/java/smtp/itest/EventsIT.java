@@ -22,7 +22,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /** The session and message events, received by an EventHandler as any bundle would. */
 @RunWith(PaxExam.class)

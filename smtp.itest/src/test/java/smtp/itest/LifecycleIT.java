@@ -26,7 +26,7 @@ import org.osgi.service.event.EventHandler;
 
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.MailDelivery;
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /** Bundles of the suite stopped, removed and brought back at runtime, while the rest keeps working. */
 @RunWith(PaxExam.class)

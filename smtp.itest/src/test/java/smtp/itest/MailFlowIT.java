@@ -108,7 +108,8 @@ public class MailFlowIT extends SuiteSupport {
             assertEquals(220, client.greeting.code);
             assertEquals("mx.itest ESMTP SMTP Suite 0.1.0", client.greeting.text());
             SmtpClient.Reply ehlo = SmtpClient.expect(client.command("EHLO client.test"), 250);
-            assertEquals(List.of("mx.itest", "PIPELINING", "SIZE 123456", "8BITMIME", "ENHANCEDSTATUSCODES"), ehlo.lines);
+            assertEquals(List.of("mx.itest", "PIPELINING", "SIZE 123456", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8",
+                    "CHUNKING", "BINARYMIME", "DSN"), ehlo.lines);
             SmtpClient.Reply helo = SmtpClient.expect(client.command("HELO client.test"), 250);
             assertEquals("mx.itest", helo.text());
             assertEquals("250 2.0.0 Ok", client.command("NOOP").toString());

@@ -26,7 +26,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /**
  * Data-scanning plugins with a real clamd (Debian's clamav-daemon), started by the test with a signature

@@ -45,6 +45,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import smtp.delivery.api.MailDelivery;
 import smtp.delivery.spi.QueueEntryDTO;
 import smtp.delivery.spi.QueueStore;
+import smtp.server.api.ListenerStatus;
 
 /**
  * What every integration test shares: the framework content (the suite's built
@@ -87,9 +88,6 @@ public abstract class SuiteSupport {
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
-                mavenBundle("com.github.davidmoten", "guava-mini").versionAsInProject(),
-                mavenBundle("jakarta.activation", "jakarta.activation-api").versionAsInProject(),
-                mavenBundle("jakarta.mail", "jakarta.mail-api").versionAsInProject(),
                 mavenBundle("org.bouncycastle", "bcprov-jdk18on").versionAsInProject(),
                 mavenBundle("org.bouncycastle", "bcutil-jdk18on").versionAsInProject(),
                 mavenBundle("org.bouncycastle", "bcpkix-jdk18on").versionAsInProject(),
@@ -160,6 +158,32 @@ public abstract class SuiteSupport {
             properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         return properties;
+    }
+
+    /**
+     * Configures delivery (local domain example.org with these mailboxes), the server as {@code mx.itest} with these
+     * settings (keys and values alternate) and a binding on 127.0.0.1; starts the suite.
+     *
+     * @return the port of the binding, listening
+     */
+    protected int startListening(String[] mailboxes, Object... serverSettings) throws Exception {
+        configureDelivery(mailboxes);
+        Object[] settings = java.util.Arrays.copyOf(serverSettings, serverSettings.length + 2);
+        settings[serverSettings.length] = "hostName";
+        settings[serverSettings.length + 1] = "mx.itest";
+        configure("smtp.server", settings);
+        int port = bindLoopback();
+        startSuite();
+        awaitListening("127.0.0.1", port);
+        return port;
+    }
+
+    /** A fresh client sends a message to bob@example.org and gets 250: the server still takes mail. */
+    protected static void assertTakesMail(int port) throws Exception {
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO alive.test"), 250);
+            SmtpClient.expect(client.send("alice@client.test", List.of("bob@example.org"), MailFlowIT.MESSAGE), 250);
+        }
     }
 
     /** Configures a binding on 127.0.0.1 at a free port, and returns the port. */
@@ -256,6 +280,25 @@ public abstract class SuiteSupport {
 
     protected static void awaitListening(String host, int port) throws Exception {
         await("a listener on " + host + " port " + port, () -> accepts(host, port) ? Boolean.TRUE : null);
+    }
+
+    /**
+     * Waits until the connection {@link #awaitListening} made has had its session and ended: until then it counts
+     * against the connection limits. Its session is counted when it opens, which may be after the probe closed.
+     */
+    protected void awaitProbeGone() throws Exception {
+        await("the probing connection's session to open and end", () -> {
+            ServiceReference<ListenerStatus> ref = context.getServiceReference(ListenerStatus.class);
+            if (ref == null) {
+                return null;
+            }
+            try {
+                ListenerStatus status = context.getService(ref);
+                return status.counters().connections >= 1 && status.sessions().isEmpty() ? Boolean.TRUE : null;
+            } finally {
+                context.ungetService(ref);
+            }
+        });
     }
 
     protected static void awaitClosed(String host, int port) throws Exception {

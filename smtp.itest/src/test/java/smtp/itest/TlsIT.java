@@ -26,7 +26,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /** TLS bindings with real handshakes: Java's TLS client and openssl s_client. */
 @RunWith(PaxExam.class)

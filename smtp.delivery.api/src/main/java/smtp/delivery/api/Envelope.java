@@ -1,7 +1,9 @@
 package smtp.delivery.api;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.osgi.dto.DTO;
@@ -50,4 +52,45 @@ public class Envelope extends DTO {
 
     /** When the message was received, in milliseconds since the epoch. */
     public long receivedAt;
+
+    /** Body type: {@link #BODY_8BITMIME}, {@link #BODY_BINARYMIME}, {@code 7BIT}, or {@code null} when none was declared. */
+    public String body;
+
+    /** {@code body} of a message with 8-bit lines (RFC 6152). */
+    public static final String BODY_8BITMIME = "8BITMIME";
+    /** {@code body} of a message of arbitrary bytes, sent with BDAT (RFC 3030): relayed only with BDAT. */
+    public static final String BODY_BINARYMIME = "BINARYMIME";
+
+    /**
+     * SMTPUTF8 (RFC 6531): the addresses and header fields may hold UTF-8. Relayed only to a server that offers
+     * SMTPUTF8; elsewhere the recipient fails (5.6.7) rather than see the message changed.
+     */
+    public boolean smtputf8;
+
+    /**
+     * REQUIRETLS (RFC 8689): relayed only over TLS with a certificate verified for the host, to a server that
+     * offers REQUIRETLS; elsewhere the recipient fails (5.7.10).
+     */
+    public boolean requireTls;
+
+    /**
+     * The message carries {@code TLS-Required: No} (RFC 8689) and was not sent with REQUIRETLS: the sender asks
+     * that a TLS policy that would stop the message be set aside.
+     */
+    public boolean tlsOptional;
+
+    /** DSN RET (RFC 3461): {@code FULL} or {@code HDRS}, or {@code null} when not given. */
+    public String dsnReturn;
+
+    /** DSN ENVID (RFC 3461), as the client sent it (xtext), or {@code null}. */
+    public String dsnEnvelopeId;
+
+    /**
+     * DSN NOTIFY (RFC 3461) per recipient: {@code NEVER}, or some of {@code SUCCESS}, {@code FAILURE},
+     * {@code DELAY} joined by commas. A recipient that is not here has the default: failure and delay reports.
+     */
+    public Map<String, String> dsnNotify = new HashMap<>();
+
+    /** DSN ORCPT (RFC 3461) per recipient: {@code addr-type;xtext} as the client sent it. */
+    public Map<String, String> dsnOriginalRecipient = new HashMap<>();
 }

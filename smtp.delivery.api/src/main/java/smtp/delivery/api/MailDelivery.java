@@ -43,4 +43,10 @@ public interface MailDelivery {
      *         for an address that is not valid
      */
     RecipientStatus checkRecipient(String address);
+
+    /**
+     * @return the postmaster of the primary local domain ({@code postmaster@<domain>}), where mail to
+     *         {@code <Postmaster>} without a domain (RFC 5321 4.5.1) goes; {@code null} when there is no local domain
+     */
+    String postmaster();
 }

@@ -1,5 +1,7 @@
 package smtp.delivery.internal;
 
+import java.net.IDN;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /** Syntax checks on envelope values, so that nothing odd reaches a file or a path. */
@@ -11,14 +13,32 @@ final class Addresses {
 
     private Addresses() {}
 
-    /** @return true for a {@code local@domain} address without controls or spaces */
+    /**
+     * @return true for a {@code local@domain} address without controls; spaces and angle brackets only inside a
+     *         quoted local part ({@code "a b"@example.org}, RFC 5321 4.1.2); UTF-8 allowed (RFC 6531)
+     */
     static boolean isValid(String address) {
-        if (address == null || address.isEmpty() || address.length() > MAX_ADDRESS_LENGTH || !isPrintable(address)) {
+        if (address == null || address.isEmpty() || !isPrintable(address)
+                || address.getBytes(StandardCharsets.UTF_8).length > MAX_ADDRESS_LENGTH) {
             return false;
         }
         int at = address.lastIndexOf('@');
-        return at > 0 && at <= MAX_LOCAL_PART_LENGTH && at < address.length() - 1
-                && address.indexOf(' ') < 0 && address.indexOf('<') < 0 && address.indexOf('>') < 0;
+        if (at <= 0 || at == address.length() - 1) {
+            return false;
+        }
+        String local = address.substring(0, at);
+        String domain = address.substring(at + 1);
+        boolean quoted = local.length() >= 2 && local.startsWith("\"") && local.endsWith("\"");
+        return local.getBytes(StandardCharsets.UTF_8).length <= MAX_LOCAL_PART_LENGTH
+                && (quoted || plain(local)) && plain(domain);
+    }
+
+    private static boolean plain(String text) {
+        return text.indexOf(' ') < 0 && text.indexOf('<') < 0 && text.indexOf('>') < 0 && text.indexOf('"') < 0;
+    }
+
+    static boolean isAscii(String text) {
+        return text.chars().allMatch(c -> c < 0x80);
     }
 
     /** @return true if the text has no control character (so it fits on one line of a file) */
@@ -36,7 +56,18 @@ final class Addresses {
         return address.substring(0, address.lastIndexOf('@'));
     }
 
+    /** @return the domain in lower case; an internationalised one as its A-labels ({@code xn--}), as DNS knows it */
     static String domain(String address) {
-        return address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+        String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+        for (int i = 0; i < domain.length(); i++) {
+            if (domain.charAt(i) > 0x7f) {
+                try {
+                    return IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+                } catch (IllegalArgumentException e) {
+                    return domain; // not a valid IDN: matches no local domain
+                }
+            }
+        }
+        return domain;
     }
 }

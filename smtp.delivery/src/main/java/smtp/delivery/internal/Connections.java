@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 final class Connections implements AutoCloseable {
 
     /** What a cached connection is good for: the same server, reached the same way. */
-    record Key(Routes.Hop hop, boolean tls) {}
+    /** A destination and how its connection is secured: TLS or not, and whether its certificate was checked. */
+    record Key(Routes.Hop hop, boolean tls, boolean verified) {}
 
     private record Idle(RelayClient client, long since) {}
 

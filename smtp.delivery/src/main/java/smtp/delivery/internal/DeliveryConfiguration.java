@@ -77,6 +77,11 @@ import org.osgi.service.metatype.annotations.Option;
             description = "Hours a message may wait for delivery; then its recipients fail and the sender gets a bounce.")
     int maxQueueTime() default 120;
 
+    @AttributeDefinition(name = "Delay notice", min = "0",
+            description = "Seconds a message may wait for a recipient before a sender that asked for it (NOTIFY=DELAY) "
+                    + "gets a 'delayed' report, once per message (14400: four hours). 0: never.")
+    int delayNotice() default 14400;
+
     @AttributeDefinition(name = "Outbound connections", min = "1",
             description = "Simultaneous deliveries in all: the number of delivery workers of this instance.")
     int maxOutboundConnections() default 20;

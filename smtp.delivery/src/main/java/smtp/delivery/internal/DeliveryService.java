@@ -70,6 +70,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
     private static final Pattern QUEUE_ID = Pattern.compile("[A-Za-z0-9]{1,64}");
+    private static final Pattern DSN_NOTIFY = Pattern.compile("NEVER|(SUCCESS|FAILURE|DELAY)(,(SUCCESS|FAILURE|DELAY)){0,2}");
 
     private final QueueStore store;
     private final Mailboxes mailboxes;
@@ -91,6 +92,11 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         for (String mailbox : config.mailboxes()) {
             mailboxes.create(mailbox.trim());
         }
+        int stale = Maildir.removeStale(Paths.get(config.mailboxRoot()).toAbsolutePath(), System.currentTimeMillis());
+        if (stale > 0) {
+            LOG.info("Removed {} file(s) older than a day from the tmp/ folders of the Maildirs: left by writers that died",
+                    stale);
+        }
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.directLocalDelivery = config.directLocalDelivery();
         Relay.Tls tls;
@@ -107,7 +113,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
                 config.smarthostUser().trim(), config._smarthostPassword(), config.timeout() * 1000), connections);
         DeliveryWorker worker = new DeliveryWorker(mailboxes, directories, relay, new DeliveryWorker.Settings(hostName,
                 DeliveryWorker.intervals(config.retryIntervals()), config.maxQueueTime() * 3_600_000L,
-                config.maxConnectionsPerDestination()), this::submit, this);
+                config.maxConnectionsPerDestination(), config.delayNotice() * 1000L), this::submit, this);
         QueueStatusDTO status = store.status();
         LOG.info("Delivery service started: queue in {} ({}), mailboxes {}, local domains {}, other domains via {}",
                 status.store, status.location, config.mailboxRoot(), mailboxes.localDomains(),
@@ -128,6 +134,11 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
     }
 
     @Override
+    public String postmaster() {
+        return mailboxes.postmaster();
+    }
+
+    @Override
     public String deliver(Envelope envelope, InputStream content) throws DeliveryException, IOException {
         Envelope accepted = validate(envelope);
         boolean allLocal = true;
@@ -138,7 +149,10 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
             }
             allLocal &= status == RecipientStatus.LOCAL;
         }
-        if (allLocal && directLocalDelivery) {
+        // a sender that wants to be told of the delivery (NOTIFY=SUCCESS) gets its report from the queue's worker
+        boolean reportWanted = accepted.recipients.stream()
+                .anyMatch(r -> StatusReport.wanted(accepted, r, StatusReport.Action.DELIVERED));
+        if (allLocal && directLocalDelivery && !reportWanted) {
             deliverLocally(accepted, content);
             return accepted.queueId;
         }
@@ -357,7 +371,51 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         out.authenticatedUser = in.authenticatedUser;
         out.tls = in.tls;
         out.receivedAt = in.receivedAt > 0 ? in.receivedAt : System.currentTimeMillis();
+        out.body = oneOf(in.body, "body", "7BIT", Envelope.BODY_8BITMIME, Envelope.BODY_BINARYMIME);
+        out.smtputf8 = in.smtputf8;
+        out.requireTls = in.requireTls;
+        out.tlsOptional = in.tlsOptional;
+        out.dsnReturn = oneOf(in.dsnReturn, "DSN RET", "FULL", "HDRS");
+        out.dsnEnvelopeId = xtext(in.dsnEnvelopeId, "DSN ENVID");
+        for (String recipient : out.recipients) {
+            String notify = in.dsnNotify == null ? null : in.dsnNotify.get(recipient);
+            if (notify != null) {
+                if (!DSN_NOTIFY.matcher(notify).matches()) {
+                    throw new DeliveryException("DSN NOTIFY '" + printable(notify) + "' of <" + printable(recipient)
+                            + "> is not NEVER or a list of SUCCESS, FAILURE, DELAY", true);
+                }
+                out.dsnNotify.put(recipient, notify);
+            }
+            String original = xtext(in.dsnOriginalRecipient == null ? null : in.dsnOriginalRecipient.get(recipient),
+                    "DSN ORCPT");
+            if (original != null) {
+                out.dsnOriginalRecipient.put(recipient, original);
+            }
+        }
         return out;
+    }
+
+    private static String oneOf(String value, String what, String... allowed) throws DeliveryException {
+        if (value == null) {
+            return null;
+        }
+        for (String one : allowed) {
+            if (one.equalsIgnoreCase(value)) {
+                return one;
+            }
+        }
+        throw new DeliveryException(what + " '" + printable(value) + "' is not one of " + String.join(", ", allowed), true);
+    }
+
+    /** @return the value if it is printable ASCII without spaces (xtext, RFC 3461 4), at most 500 characters */
+    private static String xtext(String value, String what) throws DeliveryException {
+        if (value == null) {
+            return null;
+        }
+        if (value.length() > 500 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new DeliveryException(what + " '" + printable(value) + "' is not xtext", true);
+        }
+        return value;
     }
 
     private static String printable(String text) {

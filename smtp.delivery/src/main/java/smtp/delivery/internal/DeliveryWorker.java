@@ -25,9 +25,12 @@ import smtp.storage.DirectorySync;
  * and relays the others, grouped by destination domain, with a limit of
  * connections per destination; gives deferred recipients the time of their
  * next attempt (by the retry schedule); fails recipients whose message outlived
- * the maximum queue time; and sends a bounce for every failed recipient to the
- * sender (never to the null sender). The bounce is in the queue before the
- * original's entry changes, so a crash can repeat a bounce but never lose one.
+ * the maximum queue time; and sends the sender the delivery status
+ * notifications it asked for (RFC 3461): a bounce for every failed recipient
+ * unless NOTIFY says otherwise, "delivered" and "relayed" reports for
+ * NOTIFY=SUCCESS, one "delayed" report for NOTIFY=DELAY (never to the null
+ * sender). A report is in the queue before the original's entry changes, so a
+ * crash can repeat one but never lose one.
  */
 final class DeliveryWorker implements QueueWorker {
 
@@ -37,7 +40,12 @@ final class DeliveryWorker implements QueueWorker {
     static final long BUSY_RETRY_MILLIS = 2000;
 
     /** Settings of the worker. */
-    record Settings(String hostName, long[] retryIntervalsMillis, long maxQueueMillis, int maxConnectionsPerDestination) {}
+    /**
+     * @param delayNoticeMillis how long a message waits for a recipient before the sender, if it asked with
+     *        NOTIFY=DELAY, is told (once); 0: never
+     */
+    record Settings(String hostName, long[] retryIntervalsMillis, long maxQueueMillis, int maxConnectionsPerDestination,
+            long delayNoticeMillis) {}
 
     /** Hands a message (a bounce) to the delivery service, durably. */
     interface Submitter {
@@ -77,7 +85,9 @@ final class DeliveryWorker implements QueueWorker {
         Envelope envelope = EnvelopeCodec.decode(entry.envelope);
         int attempt = entry.attempts + 1;
         List<String> deferred = new ArrayList<>();
-        List<Bounce.Failure> failed = new ArrayList<>();
+        List<StatusReport.Entry> failed = new ArrayList<>();
+        List<StatusReport.Entry> delivered = new ArrayList<>();
+        List<StatusReport.Entry> relayed = new ArrayList<>();
         String lastError = null;
         boolean onlyBusy = true; // deferred only because a destination had all its connections in use
         Map<String, List<String>> remote = new LinkedHashMap<>();
@@ -92,9 +102,10 @@ final class DeliveryWorker implements QueueWorker {
                         Maildir.deliver(mailbox, name, message, envelope.reversePath, recipient, directories);
                         LOG.info("{}: delivered to <{}> in {}", queueId, recipient, mailbox);
                         outcomes.delivered(queueId, envelope, recipient, "local", mailbox.toString(), attempt);
+                        delivered.add(new StatusReport.Entry(recipient, "2.0.0 delivered to the mailbox"));
                     }
                 }
-                case UNKNOWN -> failed.add(new Bounce.Failure(recipient, "5.1.1 the mailbox no longer exists"));
+                case UNKNOWN -> failed.add(new StatusReport.Entry(recipient, "5.1.1 the mailbox no longer exists"));
                 case REMOTE -> remote.computeIfAbsent(Addresses.domain(recipient), d -> new ArrayList<>()).add(recipient);
             }
         }
@@ -115,8 +126,11 @@ final class DeliveryWorker implements QueueWorker {
                         case DELIVERED -> {
                             LOG.info("{}: relayed to <{}>: {}", queueId, recipient, detail);
                             outcomes.delivered(queueId, envelope, recipient, "smtp", detail, attempt);
+                            if (!outcome.getValue().dsnPassedOn()) { // the next server will not report: we do
+                                relayed.add(new StatusReport.Entry(recipient, detail));
+                            }
                         }
-                        case FAILED -> failed.add(new Bounce.Failure(recipient, detail));
+                        case FAILED -> failed.add(new StatusReport.Entry(recipient, detail));
                         case DEFERRED -> {
                             deferred.add(recipient);
                             lastError = detail;
@@ -131,16 +145,28 @@ final class DeliveryWorker implements QueueWorker {
         long now = System.currentTimeMillis();
         if (!deferred.isEmpty() && now - envelope.receivedAt >= settings.maxQueueMillis()) {
             for (String recipient : deferred) {
-                failed.add(new Bounce.Failure(recipient, "4.4.7 message expired after " + (settings.maxQueueMillis() / 3_600_000)
-                        + " hours in the queue; last error: " + lastError));
+                failed.add(new StatusReport.Entry(recipient, "4.4.7 message expired after "
+                        + (settings.maxQueueMillis() / 3_600_000) + " hours in the queue; last error: " + lastError));
             }
             deferred.clear();
         }
         failed.forEach(failure -> LOG.warn("{}: <{}> failed: {}", queueId, failure.recipient(), failure.detail()));
-        bounce(queueId, envelope, failed, message);
+        report(queueId, envelope, StatusReport.Action.FAILED, failed, message);
+        report(queueId, envelope, StatusReport.Action.DELIVERED, delivered, message);
+        report(queueId, envelope, StatusReport.Action.RELAYED, relayed, message);
         failed.forEach(failure -> outcomes.bounced(queueId, envelope, failure.recipient(), failure.detail(), attempt));
         if (deferred.isEmpty()) {
             return null;
+        }
+        String envelopeText = entry.envelope;
+        if (!EnvelopeCodec.delayNoticeSent(envelopeText) && settings.delayNoticeMillis() > 0
+                && now - envelope.receivedAt >= settings.delayNoticeMillis() && !onlyBusy) {
+            List<StatusReport.Entry> delayed = new ArrayList<>();
+            for (String recipient : deferred) {
+                delayed.add(new StatusReport.Entry(recipient, lastError));
+            }
+            report(queueId, envelope, StatusReport.Action.DELAYED, delayed, message);
+            envelopeText = EnvelopeCodec.withDelayNoticeSent(envelopeText); // once per message: kept with the entry
         }
         // a busy destination is no failed attempt: try again soon
         int attempts = onlyBusy ? entry.attempts : attempt;
@@ -154,7 +180,7 @@ final class DeliveryWorker implements QueueWorker {
         remains.attempts = attempts;
         remains.nextAttempt = next;
         remains.lastError = lastError;
-        remains.envelope = entry.envelope;
+        remains.envelope = envelopeText;
         if (!onlyBusy) {
             for (String recipient : deferred) {
                 outcomes.deferred(queueId, envelope, recipient, lastError, attempts, next);
@@ -165,27 +191,43 @@ final class DeliveryWorker implements QueueWorker {
         return remains;
     }
 
-    private void bounce(String queueId, Envelope envelope, List<Bounce.Failure> failed, MessageContent message)
-            throws IOException {
-        if (failed.isEmpty()) {
+    /**
+     * Sends the sender a report about the recipients that want one of this action (see
+     * {@link StatusReport#wanted}); never to the null sender. The report is in the queue before the entry changes.
+     */
+    private void report(String queueId, Envelope envelope, StatusReport.Action action, List<StatusReport.Entry> entries,
+            MessageContent message) throws IOException {
+        List<StatusReport.Entry> wanted = new ArrayList<>();
+        for (StatusReport.Entry entry : entries) {
+            if (StatusReport.wanted(envelope, entry.recipient(), action)) {
+                wanted.add(entry);
+            } else if (action == StatusReport.Action.FAILED) {
+                LOG.info("{}: no bounce for <{}>: the sender asked for none (NOTIFY={})", queueId, entry.recipient(),
+                        envelope.dsnNotify.get(entry.recipient()));
+            }
+        }
+        if (wanted.isEmpty()) {
             return;
         }
         if (envelope.reversePath.isEmpty()) {
-            LOG.warn("{}: no bounce for a message with the null sender", queueId);
+            LOG.warn("{}: no {} report for a message with the null sender", queueId, action.field);
             return;
         }
         Envelope notice = new Envelope();
         notice.reversePath = "";
         notice.recipients = List.of(envelope.reversePath);
         notice.receivedAt = System.currentTimeMillis();
+        notice.smtputf8 = !Addresses.isAscii(envelope.reversePath);
         try {
-            String bounceId = submitter.submit(notice, Bounce.create(settings.hostName(), queueId, envelope, failed, message));
-            LOG.info("{}: bounce {} sent to <{}>", queueId, bounceId, envelope.reversePath);
+            String reportId = submitter.submit(notice,
+                    StatusReport.create(settings.hostName(), queueId, envelope, action, wanted, message));
+            LOG.info("{}: {} report {} sent to <{}>", queueId, action.field, reportId, envelope.reversePath);
         } catch (DeliveryException e) {
             if (!e.isPermanent()) {
-                throw new IOException("cannot queue the bounce now: " + e.getMessage(), e);
+                throw new IOException("cannot queue the " + action.field + " report now: " + e.getMessage(), e);
             }
-            LOG.warn("{}: the bounce to <{}> cannot be delivered ({}); dropped", queueId, envelope.reversePath, e.getMessage());
+            LOG.warn("{}: the {} report to <{}> cannot be delivered ({}); dropped", queueId, action.field,
+                    envelope.reversePath, e.getMessage());
         }
     }
 

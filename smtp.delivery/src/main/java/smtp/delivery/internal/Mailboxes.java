@@ -3,6 +3,7 @@ package smtp.delivery.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,23 +18,34 @@ import smtp.delivery.api.RecipientStatus;
 final class Mailboxes {
 
     /** Local parts that are safe as a directory name. */
-    private static final Pattern LOCAL_PART = Pattern.compile("[a-z0-9!#$%&'*+=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+=?^_`{|}~-]+)*");
+    /** Dot-atoms of ASCII atext but '/', and of letters, marks and digits in any script (RFC 6531). */
+    private static final Pattern LOCAL_PART = Pattern.compile(
+            "[\\p{L}\\p{M}\\p{N}a-z0-9!#$%&'*+=?^_`{|}~\\-]+(\\.[\\p{L}\\p{M}\\p{N}a-z0-9!#$%&'*+=?^_`{|}~\\-]+)*");
     private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final String POSTMASTER = "postmaster";
 
     private final Path root;
     private final Set<String> localDomains = new TreeSet<>();
+    private String primary;
 
     Mailboxes(Path root, String[] localDomains) throws IOException {
         this.root = Files.createDirectories(root);
         for (String domain : localDomains) {
-            String normal = domain.trim().toLowerCase(Locale.ROOT);
+            String normal = Addresses.domain("postmaster@" + domain.trim());
             if (!DOMAIN.matcher(normal).matches()) {
                 throw new IllegalArgumentException("local domain '" + domain + "' is not a domain name; fix localDomains of "
                         + DeliveryService.PID);
             }
             this.localDomains.add(normal);
+            if (primary == null) {
+                primary = normal;
+            }
         }
+    }
+
+    /** @return postmaster of the first local domain, or null when there is none */
+    String postmaster() {
+        return primary == null ? null : POSTMASTER + "@" + primary;
     }
 
     Set<String> localDomains() {
@@ -70,7 +82,8 @@ final class Mailboxes {
 
     /** @return the Maildir of a local address, or null if its local part cannot name one */
     Path pathOf(String address) {
-        String local = Addresses.localPart(address).toLowerCase(Locale.ROOT);
+        // one folder whatever the Unicode form the client used (composed or not)
+        String local = Normalizer.normalize(Addresses.localPart(address), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
         if (!LOCAL_PART.matcher(local).matches()) {
             return null;
         }

@@ -40,6 +40,47 @@ final class Maildir {
         }
     }
 
+    /** Files in a Maildir's {@code tmp/} older than this are debris of a writer that died (Maildir readers agree). */
+    static final long STALE_MILLIS = 24 * 3_600_000L;
+
+    /**
+     * Removes what writers that died (a crash, {@code kill -9}) left in the {@code tmp/} folders of the mailboxes
+     * under the root ({@code <root>/<domain>/<local part>/tmp/}): files last written more than a day ago.
+     *
+     * @return how many files were removed
+     */
+    static int removeStale(Path root, long now) throws IOException {
+        int removed = 0;
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        try (DirectoryStream<Path> domains = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path domain : domains) {
+                try (DirectoryStream<Path> mailboxes = Files.newDirectoryStream(domain, Files::isDirectory)) {
+                    for (Path mailbox : mailboxes) {
+                        removed += removeStaleIn(mailbox.resolve("tmp"), now);
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static int removeStaleIn(Path tmp, long now) throws IOException {
+        if (!Files.isDirectory(tmp)) {
+            return 0;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp, Files::isRegularFile)) {
+            for (Path file : files) {
+                if (now - Files.getLastModifiedTime(file).toMillis() > STALE_MILLIS && Files.deleteIfExists(file)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
     static String fileName(long receivedAt, String queueId) {
         return (receivedAt / 1000) + "." + queueId;
     }

@@ -38,8 +38,17 @@ final class Relay {
 
     enum Result { DELIVERED, DEFERRED, FAILED }
 
-    /** What happened to one recipient, with the server's words. */
-    record Outcome(Result result, String detail) {}
+    /**
+     * What happened to one recipient, with the server's words.
+     *
+     * @param dsnPassedOn the server took the recipient with its DSN parameters (it offers DSN): reporting on it is
+     *        that server's duty now
+     */
+    record Outcome(Result result, String detail, boolean dsnPassedOn) {
+        Outcome(Result result, String detail) {
+            this(result, detail, false);
+        }
+    }
 
     /** How the relay uses TLS. */
     enum Tls { NONE, OPPORTUNISTIC, REQUIRED }
@@ -70,19 +79,24 @@ final class Relay {
             recipients.forEach(recipient -> outcomes.put(recipient, outcome));
             return outcomes;
         }
+        Tls tls = tlsFor(envelope);
         String lastProblem = "no server tried";
         for (Routes.Hop hop : hops) {
             try {
-                Map<String, Outcome> result = attempt(hop, envelope, recipients, message, settings.tls() != Tls.NONE);
+                Map<String, Outcome> result = attempt(hop, envelope, recipients, message, tls, tls != Tls.NONE);
                 if (result != null) {
                     return result;
                 }
                 lastProblem = hop.host() + " would not take the message now";
             } catch (TlsUnavailable e) {
                 lastProblem = e.getMessage();
-                if (settings.tls() == Tls.OPPORTUNISTIC) { // as common MTAs do: try again in plaintext
+                if (envelope.requireTls) { // RFC 8689: never without TLS; the sender is told
+                    return all(recipients, new Outcome(Result.FAILED, "5.7.10 " + e.getMessage()
+                            + "; the sender required TLS with a valid certificate (REQUIRETLS)"));
+                }
+                if (tls == Tls.OPPORTUNISTIC) { // as common MTAs do: try again in plaintext
                     try {
-                        Map<String, Outcome> result = attempt(hop, envelope, recipients, message, false);
+                        Map<String, Outcome> result = attempt(hop, envelope, recipients, message, tls, false);
                         if (result != null) {
                             return result;
                         }
@@ -98,6 +112,20 @@ final class Relay {
         Outcome deferred = new Outcome(Result.DEFERRED, lastProblem);
         recipients.forEach(recipient -> outcomes.put(recipient, deferred));
         return outcomes;
+    }
+
+    /**
+     * @return how TLS is used for this message: REQUIRETLS makes it required with a checked certificate;
+     *         {@code TLS-Required: No} (RFC 8689 5) makes a required TLS opportunistic
+     */
+    private Tls tlsFor(Envelope envelope) {
+        if (envelope.requireTls) {
+            return Tls.REQUIRED;
+        }
+        if (envelope.tlsOptional && settings.tls() == Tls.REQUIRED) {
+            return Tls.OPPORTUNISTIC;
+        }
+        return settings.tls();
     }
 
     /** TLS could not be used with this server. */
@@ -116,8 +144,8 @@ final class Relay {
      * @return the outcomes, or null when this server did not take part (try the next)
      */
     private Map<String, Outcome> attempt(Routes.Hop hop, Envelope envelope, List<String> recipients,
-            MessageContent message, boolean useTls) throws IOException, TlsUnavailable {
-        Connections.Key key = new Connections.Key(hop, useTls);
+            MessageContent message, Tls tls, boolean useTls) throws IOException, TlsUnavailable {
+        Connections.Key key = new Connections.Key(hop, useTls, tls == Tls.REQUIRED);
         RelayClient cached = connections.take(key);
         if (cached != null) {
             try {
@@ -132,7 +160,7 @@ final class Relay {
         RelayClient client = new RelayClient(hop.address(), hop.host(), settings.timeoutMillis());
         boolean sending = false;
         try {
-            Map<String, Outcome> refused = open(client, hop, recipients, useTls);
+            Map<String, Outcome> refused = open(client, hop, recipients, tls, useTls, envelope.requireTls);
             if (refused != null || !client.ready()) {
                 return refused;
             }
@@ -148,19 +176,25 @@ final class Relay {
     /** One transaction; the connection goes back to the cache when it ended cleanly, else it is closed. */
     private Map<String, Outcome> send(Connections.Key key, RelayClient client, Routes.Hop hop, Envelope envelope,
             List<String> recipients, MessageContent message) throws IOException {
+        String cannot = client.cannotCarry(envelope);
+        if (cannot != null) { // never a silent downgrade: the sender is told
+            connections.release(key, client);
+            return all(recipients, new Outcome(Result.FAILED, cannot));
+        }
         Map<String, RelayClient.Reply> replies;
         try {
-            replies = client.send(envelope.reversePath, recipients, message);
+            replies = client.send(envelope, recipients, message);
         } catch (IOException e) {
             client.close();
             throw e;
         }
         connections.release(key, client);
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        boolean dsn = client.offers("DSN");
         replies.forEach((recipient, reply) -> outcomes.put(recipient, new Outcome(
                 reply.positive() ? Result.DELIVERED : reply.permanent() ? Result.FAILED : Result.DEFERRED,
                 hop.host() + " [" + hop.address().getAddress().getHostAddress() + "] said: " + reply.toString()
-                        .replace('\n', ' '))));
+                        .replace('\n', ' '), dsn)));
         return outcomes;
     }
 
@@ -171,25 +205,28 @@ final class Relay {
      *         refused to talk ({@link RelayClient#ready()} false: try the next server); else the outcome for every
      *         recipient (TLS required but not offered, credentials refused)
      */
-    private Map<String, Outcome> open(RelayClient client, Routes.Hop hop, List<String> recipients, boolean useTls)
-            throws IOException, TlsUnavailable {
+    private Map<String, Outcome> open(RelayClient client, Routes.Hop hop, List<String> recipients, Tls tls,
+            boolean useTls, boolean requireTls) throws IOException, TlsUnavailable {
         RelayClient.Reply hello = client.hello(settings.heloName());
         if (!hello.positive()) {
             return null;
         }
         boolean encrypted = false;
+        boolean verify = tls == Tls.REQUIRED;
         if (useTls && client.offers("STARTTLS")) {
             try {
-                RelayClient.Reply tls = client.startTls(settings.tls() == Tls.REQUIRED ? verifying : opportunistic,
-                        settings.tls() == Tls.REQUIRED, settings.heloName());
-                encrypted = tls.positive();
+                RelayClient.Reply started = client.startTls(verify ? verifying : opportunistic, verify, settings.heloName());
+                encrypted = started.positive();
             } catch (IOException e) {
                 throw new TlsUnavailable(hop.host() + ": TLS failed: " + e.getMessage());
             }
         }
-        if (settings.tls() == Tls.REQUIRED && !encrypted) {
+        if (verify && !encrypted) {
             client.quit();
-            return all(recipients, new Outcome(Result.DEFERRED, hop.host() + " does not offer STARTTLS, which is required"));
+            return all(recipients, requireTls
+                    ? new Outcome(Result.FAILED, "5.7.10 " + hop.host() + " does not offer STARTTLS; the sender required "
+                            + "TLS with a valid certificate (REQUIRETLS)")
+                    : new Outcome(Result.DEFERRED, hop.host() + " does not offer STARTTLS, which is required"));
         }
         if (!settings.user().isEmpty()) {
             if (!encrypted) {
@@ -201,7 +238,7 @@ final class Relay {
                 return all(recipients, new Outcome(Result.DEFERRED, hop.host() + " refused the credentials: " + auth));
             }
         }
-        client.markReady();
+        client.markReady(encrypted && verify);
         return null;
     }
 

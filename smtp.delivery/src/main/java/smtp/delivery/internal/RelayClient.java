@@ -23,13 +23,16 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
+import smtp.delivery.api.Envelope;
 import smtp.delivery.spi.MessageContent;
 
 /**
  * The SMTP client side of the relay: one connection to one server, carrying
  * messages to the recipients of one destination, one transaction after
  * another. It uses PIPELINING for the envelope, SIZE, 8BITMIME and STARTTLS
- * when the server offers them, and AUTH PLAIN when given credentials.
+ * when the server offers them, and AUTH PLAIN when given credentials; it
+ * passes on SMTPUTF8, REQUIRETLS and (to a server that offers DSN) the DSN
+ * parameters, and sends a BODY=BINARYMIME message with BDAT.
  */
 final class RelayClient implements Closeable {
 
@@ -58,6 +61,7 @@ final class RelayClient implements Closeable {
     private boolean messageSent;
     private boolean idle = true;
     private boolean ready;
+    private boolean verifiedTls;
     /** For the messages this connection carries, one after another. */
     private final byte[] buffer = new byte[16 * 1024];
 
@@ -147,15 +151,45 @@ final class RelayClient implements Closeable {
      * @throws IOException if the connection failed; {@link #messageSent()} tells whether that was after the whole
      *         message had gone out (the server may have taken it)
      */
-    Map<String, Reply> send(String reversePath, List<String> recipients, MessageContent message) throws IOException {
+    Map<String, Reply> send(Envelope original, List<String> recipients, MessageContent message) throws IOException {
         idle = false;
         messageSent = false;
-        String mail = "MAIL FROM:<" + reversePath + ">" + (offers("SIZE") ? " SIZE=" + message.size() : "")
-                + (offers("8BITMIME") ? " BODY=8BITMIME" : "");
+        boolean binary = Envelope.BODY_BINARYMIME.equals(original.body);
+        boolean dsn = offers("DSN");
+        StringBuilder mail = new StringBuilder("MAIL FROM:<").append(original.reversePath).append('>');
+        if (offers("SIZE")) {
+            mail.append(" SIZE=").append(message.size());
+        }
+        if (binary) {
+            mail.append(" BODY=BINARYMIME");
+        } else if (offers("8BITMIME")) {
+            mail.append(" BODY=8BITMIME");
+        }
+        if (original.smtputf8 && offers("SMTPUTF8")) {
+            mail.append(" SMTPUTF8");
+        }
+        if (original.requireTls) {
+            mail.append(" REQUIRETLS");
+        }
+        if (dsn && original.dsnReturn != null) {
+            mail.append(" RET=").append(original.dsnReturn);
+        }
+        if (dsn && original.dsnEnvelopeId != null) {
+            mail.append(" ENVID=").append(original.dsnEnvelopeId);
+        }
         List<String> envelope = new ArrayList<>();
-        envelope.add(mail);
+        envelope.add(mail.toString());
         for (String recipient : recipients) {
-            envelope.add("RCPT TO:<" + recipient + ">");
+            StringBuilder rcpt = new StringBuilder("RCPT TO:<").append(recipient).append('>');
+            String notify = original.dsnNotify.get(recipient);
+            String orcpt = original.dsnOriginalRecipient.get(recipient);
+            if (dsn && notify != null) {
+                rcpt.append(" NOTIFY=").append(notify);
+            }
+            if (dsn && orcpt != null) {
+                rcpt.append(" ORCPT=").append(orcpt);
+            }
+            envelope.add(rcpt.toString());
         }
         List<Reply> replies = new ArrayList<>();
         Reply data = null;
@@ -163,12 +197,14 @@ final class RelayClient implements Closeable {
             for (String line : envelope) {
                 write(line);
             }
-            write("DATA");
+            if (!binary) {
+                write("DATA");
+            }
             out.flush();
             for (int i = 0; i < envelope.size(); i++) {
                 replies.add(read());
             }
-            data = read();
+            data = binary ? null : read();
         } else {
             for (String line : envelope) {
                 Reply reply = command(line);
@@ -199,6 +235,18 @@ final class RelayClient implements Closeable {
             idle = command("RSET").positive();
             return results;
         }
+        if (binary) { // one chunk (RFC 3030): the bytes as they are, counted rather than dot-stuffed
+            write("BDAT " + message.size() + " LAST");
+            try (InputStream content = message.open()) {
+                content.transferTo(out);
+            }
+            out.flush();
+            messageSent = true;
+            Reply end = read();
+            accepted.forEach(recipient -> results.put(recipient, end));
+            idle = true;
+            return results;
+        }
         if (data == null) {
             data = command("DATA");
         }
@@ -218,9 +266,37 @@ final class RelayClient implements Closeable {
         return results;
     }
 
-    /** Marks the connection greeted, secured and authenticated as configured: ready for messages. */
-    void markReady() {
+    /**
+     * Marks the connection greeted, secured and authenticated as configured: ready for messages.
+     *
+     * @param verifiedTls whether the connection is TLS with a certificate checked for the host
+     */
+    void markReady(boolean verifiedTls) {
         ready = true;
+        this.verifiedTls = verifiedTls;
+    }
+
+    /** @return whether the connection is TLS with a certificate that was checked for the host name */
+    boolean verifiedTls() {
+        return verifiedTls;
+    }
+
+    /**
+     * @return why this server cannot carry the message without changing what the sender asked for (each a
+     *         permanent failure with its RFC's status code), or null when it can
+     */
+    String cannotCarry(Envelope envelope) {
+        if (envelope.smtputf8 && !offers("SMTPUTF8")) {
+            return "5.6.7 " + host + " does not support SMTPUTF8, which the message needs (RFC 6531)";
+        }
+        if (Envelope.BODY_BINARYMIME.equals(envelope.body) && !(offers("BINARYMIME") && offers("CHUNKING"))) {
+            return "5.6.3 " + host + " does not take BODY=BINARYMIME (RFC 3030)";
+        }
+        if (envelope.requireTls && !(verifiedTls && offers("REQUIRETLS"))) {
+            return "5.7.10 " + host + " does not offer REQUIRETLS over TLS with a valid certificate, which the sender "
+                    + "required (RFC 8689)";
+        }
+        return null;
     }
 
     /** @return whether {@link #markReady} was called */

@@ -30,6 +30,7 @@ final class ScriptedPeer implements AutoCloseable {
     /** The most connections that were open at once. */
     final java.util.concurrent.atomic.AtomicInteger mostAtOnce = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long dataDelayMillis;
+    private volatile List<String> extensions = List.of();
     private final Function<String, String> rcptReply;
     private final Function<Integer, String> dataReply;
     private final Thread thread;
@@ -54,6 +55,12 @@ final class ScriptedPeer implements AutoCloseable {
     /** Waits this long before answering the end of data, so that connections overlap. */
     ScriptedPeer withDataDelay(long millis) {
         this.dataDelayMillis = millis;
+        return this;
+    }
+
+    /** Offers these extensions too (DSN, SMTPUTF8, CHUNKING, BINARYMIME, REQUIRETLS...) in its EHLO reply. */
+    ScriptedPeer withExtensions(String... extensions) {
+        this.extensions = List.of(extensions);
         return this;
     }
 
@@ -106,7 +113,15 @@ final class ScriptedPeer implements AutoCloseable {
             switch (verb) {
                 case "EHLO" -> reply(out, "250-peer.test\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n"
                         + (tls != null && !encrypted ? "250-STARTTLS\r\n" : "") + (encrypted ? "250-AUTH PLAIN\r\n" : "")
+                        + extensions.stream().map(e -> "250-" + e + "\r\n").collect(java.util.stream.Collectors.joining())
                         + "250 8BITMIME");
+                case "BDAT" -> { // one chunk, LAST: the bytes as they are
+                    String[] words = line.split(" ");
+                    byte[] chunk = in.readNBytes(Integer.parseInt(words[1]));
+                    accepted = 0;
+                    messages.add(new String(chunk, StandardCharsets.ISO_8859_1));
+                    reply(out, dataReply.apply(messages.size()));
+                }
                 case "STAR" -> {
                     reply(out, "220 2.0.0 go ahead");
                     javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory()

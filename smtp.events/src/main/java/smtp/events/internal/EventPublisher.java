@@ -9,11 +9,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
-import smtp.server.api.MessageDTO;
-import smtp.server.api.ScanResultDTO;
-import smtp.server.api.SessionDTO;
-import smtp.server.api.SessionListener;
-import smtp.server.api.SmtpEvents;
+import smtp.server.spi.MessageDTO;
+import smtp.server.spi.ScanResultDTO;
+import smtp.server.spi.SessionDTO;
+import smtp.server.spi.SessionListener;
+import smtp.server.events.SmtpEvents;
 
 /**
  * A {@link SessionListener} that posts each call as an OSGi event on the topics

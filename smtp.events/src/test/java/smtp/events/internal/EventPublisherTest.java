@@ -10,9 +10,9 @@ import org.junit.Test;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
-import smtp.server.api.ScanResultDTO;
-import smtp.server.api.SessionDTO;
-import smtp.server.api.SmtpEvents;
+import smtp.server.spi.ScanResultDTO;
+import smtp.server.spi.SessionDTO;
+import smtp.server.events.SmtpEvents;
 
 public class EventPublisherTest {
 

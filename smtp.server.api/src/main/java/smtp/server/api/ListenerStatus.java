@@ -4,6 +4,8 @@ import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import smtp.server.spi.SessionDTO;
+
 /**
  * What the SMTP listener is doing now, for consoles, shell commands and health
  * checks. The listener registers this service while it is active; with the

@@ -1,13 +1,11 @@
 /**
- * Extension contracts of the SMTP listener.
- * <p>
- * {@link smtp.server.api.SessionListener} services form a whiteboard: the
- * listener calls every registered one when a client connects, when a message is
- * received, when a message is scanned, and when the client disconnects. The
- * smtp.events bundle is one such listener and republishes these calls as OSGi
- * events on the topics named in {@link smtp.server.api.SmtpEvents}.
+ * The status of the SMTP listener, for consoles, shell commands and health
+ * checks: {@link smtp.server.api.ListenerStatus} with its endpoints, sessions
+ * and counters. Plugins use {@code smtp.server.spi}, TLS providers
+ * {@code smtp.server.tls}, event subscribers {@code smtp.server.events}; each
+ * package has its own version, so that a change here does not touch them.
  */
-@Version("1.1.0")
+@Version("2.0.0")
 @Export
 package smtp.server.api;
 

@@ -1,4 +1,4 @@
-package smtp.server.api;
+package smtp.server.events;
 
 /**
  * Topics and property names of the OSGi events the suite publishes through

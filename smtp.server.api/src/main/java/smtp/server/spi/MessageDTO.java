@@ -1,4 +1,4 @@
-package smtp.server.api;
+package smtp.server.spi;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package smtp.server.api;
+package smtp.server.spi;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.osgi.dto.DTO;

@@ -1,4 +1,4 @@
-package smtp.server.api;
+package smtp.server.spi;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -1,4 +1,4 @@
-package smtp.server.api;
+package smtp.server.tls;
 
 import java.io.IOException;
 import java.net.Socket;

@@ -19,7 +19,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.TlsProfile;
+import smtp.server.tls.TlsProfile;
 
 /**
  * A TLS profile from a {@value #FACTORY_PID} configuration. Its files are

@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.TlsProfile;
+import smtp.server.tls.TlsProfile;
 
 /**
  * A profile whose key material comes from files: it is loaded at start, and

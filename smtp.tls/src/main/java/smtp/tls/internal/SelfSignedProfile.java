@@ -16,7 +16,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.TlsProfile;
+import smtp.server.tls.TlsProfile;
 
 /**
  * The 'default' TLS profile of a first run: a self-signed certificate for the

@@ -13,7 +13,7 @@ import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
 import smtp.delivery.api.DeliveryEvents;
-import smtp.server.api.SmtpEvents;
+import smtp.server.events.SmtpEvents;
 
 /**
  * Keeps the latest events of the suite for the console: the listener's

@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import smtp.server.api.CountersDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.SessionDTO;
 
 /**
  * The {@code smtp:} Gogo commands: what the SMTP page shows and does, for

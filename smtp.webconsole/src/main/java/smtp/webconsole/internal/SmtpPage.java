@@ -30,7 +30,7 @@ import smtp.delivery.api.QueuedMessageDTO;
 import smtp.server.api.CountersDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.SessionDTO;
 
 /**
  * The SMTP page of the Felix web console ({@code /system/console/smtp}): each

@@ -11,7 +11,7 @@ import smtp.server.api.CountersDTO;
 import smtp.delivery.api.QueueStatusDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.SessionDTO;
 
 public class HealthTest {
 

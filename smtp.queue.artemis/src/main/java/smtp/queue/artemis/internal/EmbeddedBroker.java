@@ -79,7 +79,9 @@ final class EmbeddedBroker implements AutoCloseable {
         AddressSettings queue = new AddressSettings()
                 .setMaxDeliveryAttempts(-1) // the delivery service decides when a message is given up
                 .setRedeliveryDelay(REDELIVERY_DELAY_MILLIS) // a message of a worker that failed or died
-                .setDiskFullMessagePolicy(DiskFullMessagePolicy.FAIL); // a full disk: 451 at once, not a blocked sender
+                .setDiskFullMessagePolicy(DiskFullMessagePolicy.FAIL) // a full disk: 451 at once, not a blocked sender
+                // the queue listing reads each envelope whole: by default the broker cuts values at 256 bytes
+                .setManagementMessageAttributeSizeLimit(-1);
         if (settings.maxQueueSize() > 0) {
             queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL).setMaxSizeBytes(settings.maxQueueSize());
         } else {

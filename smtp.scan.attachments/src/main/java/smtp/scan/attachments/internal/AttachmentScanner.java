@@ -15,11 +15,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.Designate;
 
-import smtp.server.api.MessageDTO;
-import smtp.server.api.MessageScanner;
-import smtp.server.api.ScanResultDTO;
-import smtp.server.api.Scanner;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.MessageDTO;
+import smtp.server.spi.MessageScanner;
+import smtp.server.spi.ScanResultDTO;
+import smtp.server.spi.Scanner;
+import smtp.server.spi.SessionDTO;
 
 /**
  * The example scanner bundle: a policy that refuses executable attachment

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.Test;
 
-import smtp.server.api.ScanResultDTO;
+import smtp.server.spi.ScanResultDTO;
 
 public class AttachmentScannerTest {
 

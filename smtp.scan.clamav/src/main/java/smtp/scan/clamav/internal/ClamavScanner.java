@@ -11,11 +11,11 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.MessageDTO;
-import smtp.server.api.MessageScanner;
-import smtp.server.api.ScanResultDTO;
-import smtp.server.api.Scanner;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.MessageDTO;
+import smtp.server.spi.MessageScanner;
+import smtp.server.spi.ScanResultDTO;
+import smtp.server.spi.Scanner;
+import smtp.server.spi.SessionDTO;
 
 /**
  * The ClamAV scanner ({@value #PID}): every message goes to clamd's INSTREAM

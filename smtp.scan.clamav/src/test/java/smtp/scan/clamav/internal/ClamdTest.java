@@ -19,7 +19,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-import smtp.server.api.ScanResultDTO;
+import smtp.server.spi.ScanResultDTO;
 
 /** The clamd client against a real clamd (Debian's clamav-daemon) with a signature database the test writes. */
 public class ClamdTest {

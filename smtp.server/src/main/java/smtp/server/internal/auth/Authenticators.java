@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.auth;
 
 import java.util.Comparator;
 import java.util.List;
@@ -9,10 +9,10 @@ import org.osgi.framework.Constants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.Authenticator;
+import smtp.server.spi.Authenticator;
 
 /** The Authenticator services present, asked in order of service ranking. */
-final class Authenticators {
+public final class Authenticators {
 
     private static final Logger LOG = LoggerFactory.getLogger(Authenticators.class);
 
@@ -20,23 +20,23 @@ final class Authenticators {
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
 
-    void add(Authenticator authenticator, Map<String, Object> properties) {
+    public void add(Authenticator authenticator, Map<String, Object> properties) {
         Object ranking = properties.get(Constants.SERVICE_RANKING);
         Object id = properties.get(Constants.SERVICE_ID);
         entries.add(new Entry(authenticator, ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : Long.MAX_VALUE));
         entries.sort(Comparator.comparingInt(Entry::ranking).reversed().thenComparingLong(Entry::serviceId));
     }
 
-    void remove(Authenticator authenticator) {
+    public void remove(Authenticator authenticator) {
         entries.removeIf(entry -> entry.authenticator == authenticator);
     }
 
-    boolean present() {
+    public boolean present() {
         return !entries.isEmpty();
     }
 
     /** @return the name the user is known by, or null if no authenticator accepts the credentials */
-    String authenticate(String user, char[] password) {
+    public String authenticate(String user, char[] password) {
         for (Entry entry : entries) {
             try {
                 String name = entry.authenticator.authenticate(user, password);

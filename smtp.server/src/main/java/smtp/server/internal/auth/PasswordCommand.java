@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.auth;
 
 import org.osgi.service.component.annotations.Component;
 

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.auth;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

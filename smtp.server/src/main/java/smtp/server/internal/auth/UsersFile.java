@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.auth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +22,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import smtp.server.api.Authenticator;
+import smtp.server.spi.Authenticator;
 
 /**
  * The users file ({@value #PID}): one {@code user:hash} line per user,

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.endpoint;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -10,13 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import smtp.server.internal.net.Network;
+import smtp.server.internal.session.Usage;
+
 /**
  * Decides the usage of each local address: configured rules first (by
  * interface name, address or network, first match wins), then the default:
  * loopback, RFC 1918, RFC 4193 and link-local addresses are Internal, the rest
  * External.
  */
-final class InterfaceUsage {
+public final class InterfaceUsage {
 
     private record Rule(String interfaceName, Network network, Usage usage) {}
 
@@ -26,8 +29,11 @@ final class InterfaceUsage {
      * @param rules entries of the form {@code match=usage}
      * @throws IllegalArgumentException for a rule that cannot be read, naming it
      */
-    InterfaceUsage(String[] rules) {
+    public InterfaceUsage(String[] rules) {
         for (String rule : rules) {
+            if (rule == null || rule.isBlank()) {
+                continue; // an empty field of a web console form
+            }
             int eq = rule.lastIndexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("interface usage rule '" + rule
@@ -44,7 +50,7 @@ final class InterfaceUsage {
         }
     }
 
-    Usage usageOf(String interfaceName, InetAddress address) {
+    public Usage usageOf(String interfaceName, InetAddress address) {
         for (Rule rule : rules) {
             if (rule.interfaceName != null ? rule.interfaceName.equals(interfaceName) : rule.network.contains(address)) {
                 return rule.usage;
@@ -53,14 +59,14 @@ final class InterfaceUsage {
         return defaultUsage(address);
     }
 
-    static Usage defaultUsage(InetAddress address) {
+    public static Usage defaultUsage(InetAddress address) {
         boolean uniqueLocal = address instanceof Inet6Address && (address.getAddress()[0] & 0xfe) == 0xfc; // fc00::/7
         return address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress() || uniqueLocal
                 ? Usage.INTERNAL : Usage.EXTERNAL;
     }
 
     /** @return every address of every interface that is up, with the name of its interface */
-    static Map<InetAddress, String> localAddresses() throws SocketException {
+    public static Map<InetAddress, String> localAddresses() throws SocketException {
         Map<InetAddress, String> addresses = new LinkedHashMap<>();
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (nic.isUp()) {
@@ -73,7 +79,7 @@ final class InterfaceUsage {
     }
 
     /** @return the local addresses of the given usage */
-    List<InetAddress> addressesOf(Usage usage) throws SocketException {
+    public List<InetAddress> addressesOf(Usage usage) throws SocketException {
         List<InetAddress> result = new ArrayList<>();
         localAddresses().forEach((address, nic) -> {
             if (usageOf(nic, address) == usage) {

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.listener;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -62,6 +62,17 @@ import org.osgi.service.metatype.annotations.Option;
             description = "Offer AUTH on plain connections. Allowed only for a loopback address (testing); "
                     + "everywhere else AUTH needs TLS, so that passwords never cross a network in plaintext.")
     boolean authWithoutTls() default false;
+
+    @AttributeDefinition(name = "PROXY protocol",
+            description = "Connections come through a proxy (HAProxy, a load balancer) that sends the PROXY protocol "
+                    + "header, version 1 or 2, with the client's address. Only peers in the proxy networks may connect; a "
+                    + "missing or malformed header closes the connection.")
+    boolean proxyProtocol() default false;
+
+    @AttributeDefinition(name = "Proxy networks", required = false,
+            description = "Networks (CIDR) of the proxies allowed to connect when the PROXY protocol is on, for example "
+                    + "127.0.0.1/32 or 10.0.0.0/8. Required then.")
+    String[] proxyNetworks() default {};
 
     String webconsole_configurationFactory_nameHint() default "{address}{interfaceName}{usage} port {port} {tlsMode}";
 }

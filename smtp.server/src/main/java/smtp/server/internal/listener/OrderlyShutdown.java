@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.listener;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;

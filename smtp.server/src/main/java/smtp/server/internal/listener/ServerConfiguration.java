@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.listener;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -35,12 +35,18 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String[] relayNetworks() default {};
 
     @AttributeDefinition(name = "AUTH failure delay", min = "0",
-            description = "Milliseconds before the 535 to a wrong password; doubled with each failure of the same "
-                    + "client address (forgotten after 15 quiet minutes), up to the maximum below.")
+            description = "Milliseconds a client address waits before its next password check after a failed one; "
+                    + "doubled with each failure (forgotten after 15 quiet minutes), up to the maximum below. The wait "
+                    + "comes before the check, and one address has one check at a time.")
     int authFailureDelay() default 1000;
 
     @AttributeDefinition(name = "AUTH failure delay maximum", min = "0", description = "Milliseconds.")
     int authFailureDelayMax() default 30000;
+
+    @AttributeDefinition(name = "AUTH checks at once", min = "0",
+            description = "Password checks (slow hashes) that may run at the same time in all; an attempt that waits "
+                    + "more than 10 s for its turn is told 454 (try later). 0: half the processors, at least one.")
+    int maxAuthChecks() default 0;
 
     @AttributeDefinition(name = "Maximum message size", min = "1024",
             description = "Largest message accepted, in bytes (advertised as SIZE). Larger ones are refused with 552.")
@@ -50,9 +56,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "Recipients accepted per message; more are refused with 452.")
     int maxRecipients() default 100;
 
-    @AttributeDefinition(name = "Maximum connections", min = "1",
-            description = "Simultaneous connections in all; more are told 421 and closed.")
-    int maxConnections() default 1000;
+    @AttributeDefinition(name = "Maximum connections", min = "0",
+            description = "Simultaneous connections in all; more are told 421 and closed. 0: as many as fit the heap, "
+                    + "one per 256 KiB of the maximum heap, from 100 to 10,000 (1,024 with -Xmx256m).")
+    int maxConnections() default 0;
 
     @AttributeDefinition(name = "Maximum connections per client", min = "1",
             description = "Simultaneous connections from one client address; more are told 421 and closed.")
@@ -63,9 +70,28 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int maxMessagesPerConnection() default 100;
 
     @AttributeDefinition(name = "Maximum bad commands", min = "1",
-            description = "Unknown, malformed or out-of-sequence commands one connection may send; the next is told 421 "
-                    + "and the connection closed.")
+            description = "Unknown, malformed or out-of-sequence commands (blank lines, lines too long or not UTF-8, "
+                    + "failed AUTH included) one connection may send; the next is told 421 and the connection closed.")
     int maxBadCommands() default 10;
+
+    @AttributeDefinition(name = "Maximum unknown recipients", min = "1",
+            description = "Recipients refused as unknown local users that one connection may try; the next is told 421 "
+                    + "and the connection closed. Stops address guessing.")
+    int maxUnknownRecipients() default 20;
+
+    @AttributeDefinition(name = "Error delay", min = "0",
+            description = "Milliseconds before the reply to each error (bad command or unknown recipient) after the "
+                    + "third of a connection, doubled with each further error up to the maximum below.")
+    int errorDelay() default 250;
+
+    @AttributeDefinition(name = "Error delay maximum", min = "0", description = "Milliseconds.")
+    int errorDelayMax() default 4000;
+
+    @AttributeDefinition(name = "Minimum data rate", min = "0",
+            description = "Bytes per second a message must come in at, once the idle timeout is used up: a message "
+                    + "(DATA or BDAT) has the idle timeout plus one second per this many bytes received. Cuts off "
+                    + "clients that drip a byte now and then. 0: only the idle timeout and the session deadline apply.")
+    int minDataRate() default 500;
 
     @AttributeDefinition(name = "Scan directory",
             description = "Where messages wait while data-scanning plugins look at them (only when some are installed).")
@@ -97,6 +123,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     boolean virtualThreads() default true;
 
     @AttributeDefinition(name = "Idle timeout", min = "1",
-            description = "Seconds a client may stay silent before it is told 421 and disconnected.")
+            description = "Seconds a client may stay silent before it is told 421 and disconnected; also the time a "
+                    + "command line has to arrive.")
     int idleTimeout() default 300;
 }

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.listener;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.Map;
 
 import org.osgi.framework.Constants;
 
-import smtp.server.api.TlsProfile;
+import smtp.server.tls.TlsProfile;
 
 /** The TLS profile services present, found by name: the highest service ranking wins, then the oldest service. */
 final class TlsProfiles {

@@ -1,16 +1,19 @@
-package smtp.server.internal;
+package smtp.server.internal.message;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
- * Counts the Received: header lines of a message as it streams by (in the
- * header section only) and fails the read that finds one more than the limit:
- * such a message is going round in a loop between mail servers (RFC 5321
- * 6.3).
+ * Looks at the header section of a message as it streams by: counts its
+ * Received: fields and fails the read that finds one more than the limit (such
+ * a message is going round in a loop between mail servers, RFC 5321 6.3), and
+ * notes a {@code TLS-Required: No} field (RFC 8689). The body is passed on
+ * unexamined.
  */
-final class HopCount extends FilterInputStream {
+final class HeaderScan extends FilterInputStream {
 
     static final class LoopException extends IOException {
         private static final long serialVersionUID = 1L;
@@ -20,18 +23,35 @@ final class HopCount extends FilterInputStream {
         }
     }
 
-    private static final byte[] RECEIVED = "received:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** The start of each header line kept, enough for the field names looked for and a short value. */
+    private static final int KEPT = 64;
 
-    private final int limit;
+    private final int maxHops;
     private int hops;
     private boolean inHeaders = true;
-    private boolean lineStart = true;
-    private boolean emptyLine = true;
-    private int matched = -1; // bytes of "received:" matched at the start of this line, -1 when not matching
+    private final byte[] line = new byte[KEPT];
+    private int length;
+    private boolean tlsRequiredNo;
+    private boolean loop;
 
-    HopCount(InputStream in, int limit) {
+    HeaderScan(InputStream in, int maxHops) {
         super(in);
-        this.limit = limit;
+        this.maxHops = maxHops;
+    }
+
+    /** @return whether the headers hold {@code TLS-Required: No} */
+    boolean tlsRequiredNo() {
+        return tlsRequiredNo;
+    }
+
+    /** @return whether the header section has not ended yet */
+    boolean inHeaders() {
+        return inHeaders;
+    }
+
+    /** @return whether there were more Received fields than allowed */
+    boolean loop() {
+        return loop;
     }
 
     @Override
@@ -53,27 +73,25 @@ final class HopCount extends FilterInputStream {
     }
 
     private void see(int b) throws LoopException {
-        if (b == '\n') {
-            if (emptyLine) {
-                inHeaders = false; // the blank line: the body starts
+        if (b != '\n') {
+            if (length < KEPT) {
+                line[length++] = (byte) b;
             }
-            lineStart = true;
-            emptyLine = true;
-            matched = 0;
             return;
         }
-        if (b != '\r') {
-            emptyLine = false;
+        int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+        length = 0;
+        if (end == 0) {
+            inHeaders = false; // the empty line: the body starts
+            return;
         }
-        if (lineStart) {
-            lineStart = false;
-            matched = 0;
+        String start = new String(line, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        if (start.startsWith("received:") && ++hops > maxHops) {
+            loop = true;
+            throw new LoopException(maxHops);
         }
-        if (matched >= 0 && matched < RECEIVED.length) {
-            matched = Character.toLowerCase(b) == RECEIVED[matched] ? matched + 1 : -1;
-            if (matched == RECEIVED.length && ++hops > limit) {
-                throw new LoopException(limit);
-            }
+        if (start.startsWith("tls-required:") && start.substring("tls-required:".length()).trim().equals("no")) {
+            tlsRequiredNo = true;
         }
     }
 

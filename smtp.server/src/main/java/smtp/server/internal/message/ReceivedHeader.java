@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.message;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -15,11 +15,21 @@ final class ReceivedHeader {
 
     private ReceivedHeader() {}
 
-    /** @param tls the TLS protocol and cipher ("TLSv1.3 with cipher ..."), or null without TLS */
-    static byte[] of(String helo, InetAddress client, String hostName, String softwareName, boolean extended,
+    /**
+     * @return the protocol type of the "with" clause (RFC 3848, RFC 6531): SMTP, ESMTP or UTF8SMTP, with S for TLS
+     *         and A for an authenticated client
+     */
+    static String protocol(boolean extended, boolean smtputf8, boolean tls, boolean authenticated) {
+        return (smtputf8 ? "UTF8SMTP" : extended ? "ESMTP" : "SMTP") + (tls ? "S" : "") + (authenticated ? "A" : "");
+    }
+
+    /**
+     * @param protocol what {@link #protocol} gives
+     * @param tls the TLS protocol and cipher ("TLSv1.3 with cipher ..."), or null without TLS
+     */
+    static byte[] of(String helo, InetAddress client, String hostName, String softwareName, String protocol,
             String tls, String queueId, List<String> recipients, ZonedDateTime when) {
         String literal = client instanceof Inet6Address ? "IPv6:" + client.getHostAddress() : client.getHostAddress();
-        String protocol = (extended ? "ESMTP" : "SMTP") + (tls != null ? "S" : "");
         StringBuilder header = new StringBuilder(200)
                 .append("Received: from ").append(helo == null ? "unknown" : helo)
                 .append(" ([").append(literal).append("])\r\n");

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.message;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -10,16 +10,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.subethamail.smtp.RejectException;
 
 import smtp.delivery.api.Envelope;
-import smtp.server.api.MessageDTO;
-import smtp.server.api.ScanResultDTO;
-import smtp.server.api.Scanner;
-import smtp.server.api.SessionDTO;
+import smtp.server.spi.MessageDTO;
+import smtp.server.spi.ScanResultDTO;
+import smtp.server.spi.Scanner;
+import smtp.server.spi.SessionDTO;
 
 /**
  * Runs the scanners on a message kept in a file, in order, and applies each
@@ -27,7 +27,7 @@ import smtp.server.api.SessionDTO;
  * a failed scan gives 451 or lets the message through. Every verdict is
  * reported to the session listeners (the AVScanResult event).
  */
-final class ScanStep {
+public final class ScanStep {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanStep.class);
 
@@ -37,10 +37,11 @@ final class ScanStep {
     private ScanStep() {}
 
     /**
-     * @throws RejectException when a scanner's policy refuses the message (554 or 451)
+     * @param quarantineDirectory where a scanner with the quarantine policy puts an infected message
+     * @throws Refusal when a scanner's policy refuses the message (554 or 451)
      */
-    static Decision run(List<Scanners.Entry> scanners, ServerContext context, SessionDTO session, MessageDTO message,
-            Envelope envelope, Path file, java.util.function.Consumer<ScanResultDTO> report) throws RejectException, IOException {
+    static Decision run(List<Scanners.Entry> scanners, Path quarantineDirectory, SessionDTO session, MessageDTO message,
+            Envelope envelope, Path file, Consumer<ScanResultDTO> report) throws Refusal, IOException {
         StringBuilder tags = new StringBuilder();
         for (Scanners.Entry entry : scanners) {
             long start = System.nanoTime();
@@ -64,12 +65,12 @@ final class ScanStep {
                             envelope.reversePath, envelope.clientAddress, entry.onInfected());
                     switch (entry.onInfected()) {
                         case Scanner.QUARANTINE -> {
-                            quarantine(context.quarantineDirectory, message.queueId, envelope, file, entry.name(), threat);
+                            quarantine(quarantineDirectory, message.queueId, envelope, file, entry.name(), threat);
                             return new Decision(true, null);
                         }
                         case Scanner.TAG -> tags.append("X-Scan-Result: ").append(entry.name()).append("; infected; ")
                                 .append(threat).append("\r\n");
-                        default -> throw new RejectException(554, "5.7.1 Message rejected: " + threat + " found by " + entry.name());
+                        default -> throw new Refusal("554 5.7.1 Message rejected: " + threat + " found by " + entry.name());
                     }
                 }
                 case ScanResultDTO.CLEAN -> LOG.debug("{}: {} found it clean", message.queueId, entry.name());
@@ -78,7 +79,7 @@ final class ScanStep {
                     LOG.warn("{}: {} could not scan the message: {}; policy {}", message.queueId, entry.name(), reason,
                             entry.onFailure());
                     if (!Scanner.ACCEPT.equals(entry.onFailure())) {
-                        throw new RejectException(451, "4.7.1 The message could not be scanned (" + entry.name()
+                        throw new Refusal("451 4.7.1 The message could not be scanned (" + entry.name()
                                 + "), try again later");
                     }
                     tags.append("X-Scan-Result: ").append(entry.name()).append("; not scanned; ").append(reason).append("\r\n");
@@ -112,13 +113,33 @@ final class ScanStep {
         Files.move(file, directory.resolve(queueId + ".eml"), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Writes the message (Received header first) into a new file of the scan directory. */
-    static Path spill(Path directory, String queueId, byte[] received, InputStream content) throws IOException {
+    /** Writes the message into a new file of the scan directory. */
+    /**
+     * Removes the messages a listener that died (a crash, {@code kill -9}) left in the scan directory: called
+     * before any session runs, when every file there is a leftover.
+     *
+     * @return how many were removed
+     */
+    public static int removeLeftovers(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.eml")) {
+            for (Path file : files) {
+                if (Files.deleteIfExists(file)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    static Path spill(Path directory, String queueId, InputStream content) throws IOException {
         Files.createDirectories(directory);
         Path file = Files.createTempFile(directory, queueId, ".eml");
         boolean complete = false;
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(received);
             content.transferTo(out);
             complete = true;
         } finally {

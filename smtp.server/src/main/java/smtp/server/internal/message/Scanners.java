@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.message;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,18 +8,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.Constants;
 
-import smtp.server.api.MessageScanner;
-import smtp.server.api.Scanner;
+import smtp.server.spi.MessageScanner;
+import smtp.server.spi.Scanner;
 
 /** The scanners present, with their policies, in the order they run. */
-final class Scanners {
+public final class Scanners {
 
     /** One scanner and what to do with its verdicts. */
     record Entry(MessageScanner scanner, String name, int order, String onInfected, String onFailure, long serviceId) {}
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
 
-    void add(MessageScanner scanner, Map<String, Object> properties) {
+    public void add(MessageScanner scanner, Map<String, Object> properties) {
         Object order = properties.get(Scanner.PREFIX_ + "order");
         Object id = properties.get(Constants.SERVICE_ID);
         entries.add(new Entry(scanner, String.valueOf(properties.getOrDefault(Scanner.PREFIX_ + "name", scanner.getClass().getName())),
@@ -39,7 +39,7 @@ final class Scanners {
         return choices[0];
     }
 
-    void remove(MessageScanner scanner) {
+    public void remove(MessageScanner scanner) {
         entries.removeIf(entry -> entry.scanner == scanner);
     }
 

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.message;
 
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.protocol;
 
 import java.util.concurrent.ArrayBlockingQueue;
 
@@ -7,22 +7,22 @@ import java.util.concurrent.ArrayBlockingQueue;
  * read, so that a busy server does not allocate (and zero) its buffers anew for every message. At most
  * {@code capacity} arrays wait here; more are left to the garbage collector.
  */
-final class BufferPool {
+public final class BufferPool {
 
     private final int size;
     private final ArrayBlockingQueue<byte[]> free;
 
-    BufferPool(int size, int capacity) {
+    public BufferPool(int size, int capacity) {
         this.size = size;
         this.free = new ArrayBlockingQueue<>(capacity);
     }
 
-    byte[] take() {
+    public byte[] take() {
         byte[] buffer = free.poll();
         return buffer != null ? buffer : new byte[size];
     }
 
-    void give(byte[] buffer) {
+    public void give(byte[] buffer) {
         if (buffer.length == size) {
             free.offer(buffer);
         }

@@ -1,6 +1,5 @@
-package smtp.server.internal;
+package smtp.server.internal.protocol;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -11,21 +10,20 @@ import java.io.InputStream;
  * family, CVE-2023-51764/51765/51766) never end the message:
  * <ul>
  * <li>in {@linkplain LineEndings#REJECT reject} mode the first one fails the
- * read with {@link BareLineEndingException}; later reads go on consuming, and
- * discarding, up to the real end, so no part of the message is taken for
- * commands;</li>
+ * read with {@link BareLineEndingException}; {@link #discardRest()} then
+ * consumes, and drops, everything up to the real end, so no part of the
+ * message is taken for commands;</li>
  * <li>in {@linkplain LineEndings#NORMALISE normalise} mode each is stored as
  * CRLF.</li>
  * </ul>
+ * The bytes are taken straight from the session's read-ahead; what follows the
+ * end of the message stays there for the commands.
  */
 final class DataReader extends InputStream {
 
     private static final int CHUNK = 16 * 1024;
-    /** The size of the buffer a reader works in: a chunk of input, then its output (each byte gives at most two). */
-    static final int BUFFER = CHUNK + 2 * CHUNK + 2;
-
-    /** What to do with bare CR and bare LF in a message. */
-    enum LineEndings { REJECT, NORMALISE }
+    /** The size of the buffer a reader writes its output to: a chunk of input gives at most twice as many bytes. */
+    public static final int BUFFER = 2 * CHUNK + 2;
 
     /** The message holds a bare CR or LF and the binding rejects such messages. */
     static final class BareLineEndingException extends IOException {
@@ -36,15 +34,12 @@ final class DataReader extends InputStream {
         }
     }
 
-    private final InputStream in;
+    private final Input input;
     private final LineEndings mode;
     private final BufferPool buffers;
-    /**
-     * From 0: input taken from the stream in one read (whatever follows the end of the message goes back); from
-     * {@link #CHUNK}: its output (a bare CR or LF becomes CRLF).
-     */
+    /** The output of the last chunk of input (a bare CR or LF becomes CRLF). */
     private byte[] buffer;
-    private int outLength; // relative to CHUNK
+    private int outLength;
     private int outPos;
 
     private boolean lineStart = true;     // the DATA line itself ended with CRLF
@@ -59,8 +54,8 @@ final class DataReader extends InputStream {
     private boolean reported;
 
     /** @param buffers where to take the reader's buffer from, and give it back to when the message is read */
-    DataReader(InputStream in, LineEndings mode, BufferPool buffers) {
-        this.in = in;
+    DataReader(Input input, LineEndings mode, BufferPool buffers) {
+        this.input = input;
         this.mode = mode;
         this.buffers = buffers;
         this.buffer = buffers.take();
@@ -78,16 +73,16 @@ final class DataReader extends InputStream {
     @Override
     public int read() throws IOException {
         while (outPos >= outLength) {
+            if (holding()) { // what came before the bare line ending was read: size limits and headers saw it
+                reported = true;
+                throw new BareLineEndingException(violation);
+            }
             if (ended) {
                 return -1;
             }
             step();
-            if (violated && !reported && mode == LineEndings.REJECT) {
-                reported = true;
-                throw new BareLineEndingException(violation);
-            }
         }
-        return buffer[CHUNK + outPos++] & 0xff;
+        return buffer[outPos++] & 0xff;
     }
 
     @Override
@@ -101,73 +96,77 @@ final class DataReader extends InputStream {
         }
         buffer[offset] = (byte) first;
         int n = Math.min(length - 1, outLength - outPos);
-        System.arraycopy(this.buffer, CHUNK + outPos, buffer, offset + 1, n);
+        System.arraycopy(this.buffer, outPos, buffer, offset + 1, n);
         outPos += n;
         return n + 1;
     }
 
     /**
-     * Consumes what the stream has (at least one byte, blocking for it), up to a chunk, until some output is
-     * ready or the message ended. With a stream that can reset, what was read beyond the end of the message
-     * is given back, so that pipelined commands after it stay in the stream; otherwise it reads byte by byte.
+     * Consumes what the read-ahead has (reading at least one byte, blocking for it), up to a chunk, until some
+     * output is ready or the message ended.
      */
     private void step() throws IOException {
         outLength = 0;
         outPos = 0;
-        boolean giveBack = in.markSupported();
-        while (!ended && outLength == 0) {
-            int n;
-            if (giveBack) {
-                in.mark(CHUNK);
-                n = in.read(buffer, 0, CHUNK);
-            } else {
-                int b = in.read();
-                buffer[0] = (byte) b;
-                n = b < 0 ? -1 : 1;
+        while (!ended && outLength == 0 && !holding()) {
+            if (input.available() == 0) {
+                input.fill();
             }
-            if (n < 0) {
-                throw new EOFException("connection closed before the end of the message");
-            }
-            int used = consume(n);
-            if (ended && used < n) {
-                in.reset();
-                for (long skipped = 0; skipped < used; ) {
-                    skipped += in.skip(used - skipped);
-                }
-            }
+            int n = Math.min(input.available(), CHUNK);
+            input.skip(consume(input.buffer(), input.position(), n));
         }
-        // once a rejected message is known, the rest is only consumed
-        if (violated && mode == LineEndings.REJECT) {
+        // once the refusal is reported, the rest is only consumed
+        if (violated && mode == LineEndings.REJECT && reported) {
             outLength = 0;
         }
     }
 
+    /** @return true while a bare line ending that refuses the message was found and not yet reported */
+    private boolean holding() {
+        return violated && mode == LineEndings.REJECT && !reported;
+    }
+
+    /** Reads the rest of the message and drops it; a bare line ending found now is no error any more. */
+    void discardRest() throws IOException {
+        reported = true;
+        while (!ended) {
+            step();
+        }
+        outLength = 0;
+        outPos = 0;
+    }
+
+    /** @return "bare CR" or "bare LF" if the message has one, else null */
+    String violation() {
+        return violated ? "bare " + violation : null;
+    }
+
     /**
-     * Feeds the first {@code n} bytes of the chunk through {@link #accept}, copying the runs in the middle of a
-     * line (no CR, no LF, no line start to look at) to the output whole.
+     * Feeds {@code n} bytes of the input through {@link #accept}, copying the runs in the middle of a line (no CR,
+     * no LF, no line start to look at) to the output whole.
      *
      * @return how many bytes were used: all, unless the message ended before
      */
-    private int consume(int n) {
-        byte[] input = buffer;
-        int i = 0;
-        while (i < n && !ended) {
+    private int consume(byte[] input, int offset, int n) {
+        int i = offset;
+        int end = offset + n;
+        while (i < end && !ended && !holding()) {
             if (!pendingCr && !lineStart) {
                 int start = i;
-                while (i < n && input[i] != '\r' && input[i] != '\n') {
+                while (i < end && input[i] != '\r' && input[i] != '\n') {
                     i++;
                 }
                 int run = i - start;
-                System.arraycopy(input, start, input, CHUNK + outLength, run);
+                System.arraycopy(input, start, buffer, outLength, run);
                 outLength += run;
                 lineLength += run;
-                if (i == n) {
+                if (i == end) {
                     break;
                 }
             }
             accept(input[i++] & 0xff);
         }
-        return i;
+        return i - offset;
     }
 
     private void accept(int b) {
@@ -195,14 +194,14 @@ final class DataReader extends InputStream {
             dotAfterRealBreak = realBreak;
         } else {
             lineStart = false;
-            buffer[CHUNK + outLength++] = (byte) b;
+            buffer[outLength++] = (byte) b;
             lineLength++;
         }
     }
 
     private void newLine(boolean real) {
-        buffer[CHUNK + outLength++] = '\r';
-        buffer[CHUNK + outLength++] = '\n';
+        buffer[outLength++] = '\r';
+        buffer[outLength++] = '\n';
         lineStart = true;
         realBreak = real;
         dotLine = false;

@@ -1,4 +1,9 @@
-package smtp.server.internal;
+package smtp.server.internal.protocol;
+
+import java.util.List;
+
+import smtp.server.internal.net.Network;
+import smtp.server.internal.session.Usage;
 
 /**
  * What one listening endpoint does, beyond its address and port.
@@ -10,15 +15,22 @@ package smtp.server.internal;
  * @param lineEndings what happens to messages with bare CR or LF
  * @param requireAuth whether MAIL is refused before AUTH
  * @param authWithoutTls whether AUTH is offered without TLS (loopback addresses only)
+ * @param proxyFrom the networks of the proxies whose PROXY protocol header gives the client's address; empty
+ *        when the endpoint takes direct connections
  */
-record EndpointSettings(Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls,
-        DataReader.LineEndings lineEndings, boolean requireAuth, boolean authWithoutTls) {
+public record EndpointSettings(Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls,
+        LineEndings lineEndings, boolean requireAuth, boolean authWithoutTls, List<Network> proxyFrom) {
+
+    public boolean proxied() {
+        return !proxyFrom.isEmpty();
+    }
 
     @Override
     public String toString() {
         return usage + " interface" + (tlsMode == TlsMode.NONE ? "" : ", " + tlsMode + " TLS with profile '" + tlsProfile + "'"
                 + (requireTls ? ", TLS required" : ""))
-                + (lineEndings == DataReader.LineEndings.NORMALISE ? ", bare line endings normalised" : "")
-                + (requireAuth ? ", AUTH required" : "") + (authWithoutTls ? ", AUTH without TLS" : "");
+                + (lineEndings == LineEndings.NORMALISE ? ", bare line endings normalised" : "")
+                + (requireAuth ? ", AUTH required" : "") + (authWithoutTls ? ", AUTH without TLS" : "")
+                + (proxied() ? ", PROXY protocol from " + proxyFrom.size() + " network(s)" : "");
     }
 }

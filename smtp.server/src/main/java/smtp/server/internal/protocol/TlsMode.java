@@ -1,9 +1,9 @@
-package smtp.server.internal;
+package smtp.server.internal.protocol;
 
 import java.util.Locale;
 
 /** How a binding uses TLS. */
-enum TlsMode {
+public enum TlsMode {
     /** Plain SMTP; STARTTLS is not offered. */
     NONE,
     /** Plain SMTP that offers STARTTLS (RFC 3207), for ports 25 and 587. */
@@ -12,7 +12,7 @@ enum TlsMode {
     IMPLICIT;
 
     /** @throws IllegalArgumentException naming the accepted words */
-    static TlsMode parse(String text) {
+    public static TlsMode parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

@@ -1,29 +1,29 @@
-package smtp.server.internal;
+package smtp.server.internal.session;
 
 import java.util.concurrent.atomic.LongAdder;
 
 import smtp.server.api.CountersDTO;
-import smtp.server.api.ScanResultDTO;
+import smtp.server.spi.ScanResultDTO;
 
 /** The listener's counters; sessions on many threads add to them without contention. */
-final class Counters {
+public final class Counters {
 
     private final long since = System.currentTimeMillis();
-    final LongAdder connections = new LongAdder();
-    final LongAdder connectionsRefused = new LongAdder();
-    final LongAdder messagesAccepted = new LongAdder();
-    final LongAdder messagesRejected = new LongAdder();
-    final LongAdder bytesAccepted = new LongAdder();
+    public final LongAdder connections = new LongAdder();
+    public final LongAdder connectionsRefused = new LongAdder();
+    public final LongAdder messagesAccepted = new LongAdder();
+    public final LongAdder messagesRejected = new LongAdder();
+    public final LongAdder bytesAccepted = new LongAdder();
     private final LongAdder scansClean = new LongAdder();
     private final LongAdder scansInfected = new LongAdder();
     private final LongAdder scansFailed = new LongAdder();
 
-    void accepted(long bytes) {
+    public void accepted(long bytes) {
         messagesAccepted.increment();
         bytesAccepted.add(bytes);
     }
 
-    void scanned(ScanResultDTO result) {
+    public void scanned(ScanResultDTO result) {
         switch (String.valueOf(result.verdict)) {
             case ScanResultDTO.CLEAN -> scansClean.increment();
             case ScanResultDTO.INFECTED -> scansInfected.increment();
@@ -31,7 +31,7 @@ final class Counters {
         }
     }
 
-    CountersDTO snapshot() {
+    public CountersDTO snapshot() {
         CountersDTO dto = new CountersDTO();
         dto.since = since;
         dto.connections = connections.sum();

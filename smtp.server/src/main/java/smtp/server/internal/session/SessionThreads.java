@@ -1,9 +1,13 @@
-package smtp.server.internal;
+package smtp.server.internal.session;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads sessions run on: a virtual thread per session where the JVM has
@@ -11,11 +15,13 @@ import java.util.concurrent.Executors;
  * Java 17), else a pool of platform threads that grows and shrinks with the
  * connections.
  */
-final class SessionThreads {
+public final class SessionThreads {
+
+    static final int KEEP_ALIVE_SECONDS = 10;
 
     private SessionThreads() {}
 
-    static ExecutorService virtualOrPooled() {
+    public static ExecutorService virtualOrPooled() {
         try {
             return (ExecutorService) MethodHandles.publicLookup()
                     .findStatic(Executors.class, "newVirtualThreadPerTaskExecutor", MethodType.methodType(ExecutorService.class))
@@ -27,7 +33,14 @@ final class SessionThreads {
         }
     }
 
-    static ExecutorService pooled() {
-        return Executors.newCachedThreadPool();
+    /** Platform threads, made as sessions need them; a thread idle for {@value #KEEP_ALIVE_SECONDS} s ends. */
+    public static ExecutorService pooled() {
+        AtomicInteger count = new AtomicInteger();
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread thread = new Thread(r, "smtp-session-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 }

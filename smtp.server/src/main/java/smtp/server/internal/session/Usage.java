@@ -1,13 +1,13 @@
-package smtp.server.internal;
+package smtp.server.internal.session;
 
 import java.util.Locale;
 
 /** Whether an interface faces the local networks or the Internet. */
-enum Usage {
+public enum Usage {
     INTERNAL, EXTERNAL;
 
     /** @throws IllegalArgumentException naming the accepted words */
-    static Usage parse(String text) {
+    public static Usage parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.endpoint;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
@@ -7,6 +7,9 @@ import static org.junit.Assert.assertTrue;
 import java.net.InetAddress;
 
 import org.junit.Test;
+
+import smtp.server.internal.net.IpLiterals;
+import smtp.server.internal.session.Usage;
 
 public class InterfaceUsageTest {
 

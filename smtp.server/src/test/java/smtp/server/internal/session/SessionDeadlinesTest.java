@@ -1,4 +1,4 @@
-package smtp.server.internal;
+package smtp.server.internal.session;
 
 import static org.junit.Assert.assertEquals;
 
@@ -15,7 +15,7 @@ public class SessionDeadlinesTest {
 
     @Test
     public void aDeadlineCancelledAtTheEndOfItsSessionLeavesTheTimerAtOnce() {
-        ScheduledExecutorService deadlines = SmtpListener.sessionDeadlines();
+        ScheduledExecutorService deadlines = Sessions.deadlineTimer();
         try {
             List<ScheduledFuture<?>> sessions = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {

@@ -1,0 +1,221 @@
+package smtp.server.internal.message;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import smtp.delivery.api.DeliveryException;
+import smtp.delivery.api.Envelope;
+import smtp.delivery.api.MailDelivery;
+import smtp.server.internal.session.SessionInfo;
+import smtp.server.internal.session.Sessions;
+import smtp.server.spi.MessageDTO;
+
+/**
+ * What happens to a message between the end of the envelope and the reply to
+ * its end: the Received header goes on top, the header section is checked
+ * (hop count, {@code TLS-Required}), the size is kept to the limit, the
+ * scanners run, and the message is handed to {@link MailDelivery}. The 250 is
+ * the reply only once {@code deliver} returned. DATA and BDAT both end here.
+ */
+public final class Pipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    /** The most of the header section read before delivery starts (to see its fields first). */
+    static final int HEAD = 64 * 1024;
+
+    /** The pipeline's settings. */
+    public record Settings(String hostName, String softwareName, long maxMessageSize, int maxHops, Path scanDirectory,
+            Path quarantineDirectory) {}
+
+    /** The message as the session reads it, and what its reader knows of it. */
+    public interface Content {
+        InputStream stream();
+
+        /** @return why the message cannot be taken whatever else it holds ("bare LF"), or null */
+        String violation();
+    }
+
+    private final Settings settings;
+    private final Supplier<MailDelivery> delivery;
+    private final Scanners scanners;
+    private final Sessions sessions;
+    private final QueueIds queueIds = new QueueIds();
+
+    public Pipeline(Settings settings, Supplier<MailDelivery> delivery, Scanners scanners, Sessions sessions) {
+        this.settings = settings;
+        this.delivery = delivery;
+        this.scanners = scanners;
+        this.sessions = sessions;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Takes the message, or refuses it.
+     *
+     * @param tls the session's TLS protocol and cipher, or null
+     * @return the reply to the end of the message
+     * @throws IOException if reading the message failed for a reason of the connection, not of the message: nothing
+     *         is kept
+     */
+    public String receive(MailTransaction mail, SessionInfo session, String tls, Content content) throws IOException {
+        String reply = accept(mail, session, tls, content);
+        if (reply.charAt(0) != '2') {
+            sessions.counters().messagesRejected.increment();
+        }
+        return reply;
+    }
+
+    private String accept(MailTransaction mail, SessionInfo session, String tls, Content content) throws IOException {
+        MailDelivery delivery = this.delivery.get();
+        if (delivery == null) {
+            return "451 4.3.0 Mail delivery is unavailable, try again later";
+        }
+        Envelope envelope = envelope(mail, session, tls != null);
+        byte[] received = ReceivedHeader.of(envelope.heloName, session.client().getAddress(), settings.hostName(),
+                settings.softwareName(), ReceivedHeader.protocol(session.extended(), mail.smtputf8, tls != null,
+                        envelope.authenticatedUser != null),
+                tls, envelope.queueId, envelope.recipients, ZonedDateTime.now());
+        SizeLimit size = new SizeLimit(content.stream(), settings.maxMessageSize());
+        HeaderScan headers = new HeaderScan(size, settings.maxHops());
+        Path spilled = null;
+        try {
+            byte[] head = readHead(headers);
+            envelope.tlsOptional = headers.tlsRequiredNo() && !mail.requireTls;
+            InputStream message = new SequenceInputStream(Collections.enumeration(List.of(
+                    new ByteArrayInputStream(received), new ByteArrayInputStream(head), headers)));
+            String queueId;
+            List<Scanners.Entry> present = scanners.ordered();
+            if (present.isEmpty()) {
+                queueId = delivery.deliver(envelope, message);
+            } else {
+                // the scanners read the message from a file, then delivery does
+                spilled = ScanStep.spill(settings.scanDirectory(), envelope.queueId, message);
+                ScanStep.Decision decision = ScanStep.run(present, settings.quarantineDirectory(), session.snapshot(),
+                        message(envelope, envelope.queueId, size.count()), envelope, spilled,
+                        result -> sessions.messageScanned(session, result));
+                if (decision.quarantined()) {
+                    spilled = null; // it is in the quarantine folder now
+                    accepted(session, size.count());
+                    return "250 2.0.0 Ok: queued as " + envelope.queueId;
+                }
+                try (InputStream kept = Files.newInputStream(spilled)) {
+                    queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(decision.tags()), kept));
+                }
+            }
+            accepted(session, size.count());
+            sessions.messageReceived(session, message(envelope, queueId, size.count()));
+            return "250 2.0.0 Ok: queued as " + queueId;
+        } catch (Refusal e) {
+            return e.reply();
+        } catch (DeliveryException e) {
+            String refusal = refusal(mail, envelope, size, headers, content);
+            if (refusal != null) {
+                return refusal;
+            }
+            LOG.warn("Message from <{}> not accepted: {}", mail.reversePath, e.getMessage());
+            return (e.isPermanent() ? "554 5.3.0 " : "451 4.3.0 ") + e.getMessage();
+        } catch (IOException e) {
+            String refusal = refusal(mail, envelope, size, headers, content);
+            if (refusal != null) {
+                return refusal;
+            }
+            throw e;
+        } finally {
+            if (spilled != null) {
+                Files.deleteIfExists(spilled);
+            }
+        }
+    }
+
+    /** @return the refusal for what the message itself holds, or null when it is not the message's fault */
+    private String refusal(MailTransaction mail, Envelope envelope, SizeLimit size, HeaderScan headers, Content content) {
+        if (headers.loop()) {
+            LOG.warn("Message from <{}> via {} refused: more than {} Received headers (a mail loop)", mail.reversePath,
+                    envelope.clientAddress, settings.maxHops());
+            return "554 5.4.6 Too many hops: more than " + settings.maxHops() + " Received headers (a mail loop?)";
+        }
+        if (size.exceeded()) {
+            return "552 5.3.4 Message size exceeds fixed maximum message size of " + settings.maxMessageSize() + " bytes";
+        }
+        String violation = content.violation();
+        if (violation != null) {
+            LOG.warn("Message from <{}> via {} refused: {} in the message", mail.reversePath, envelope.clientAddress, violation);
+            return "550 5.6.0 Message refused: " + violation + " in the message; lines must end with CRLF";
+        }
+        return null;
+    }
+
+    /** Reads the header section (up to {@value #HEAD} bytes of it), so that its fields are known before delivery. */
+    private static byte[] readHead(HeaderScan headers) throws IOException {
+        byte[] head = new byte[1024];
+        int length = 0;
+        while (headers.inHeaders() && length < HEAD) {
+            if (length == head.length) {
+                head = Arrays.copyOf(head, Math.min(HEAD, head.length * 4));
+            }
+            int n = headers.read(head, length, head.length - length);
+            if (n < 0) {
+                break;
+            }
+            length += n;
+        }
+        return Arrays.copyOf(head, length);
+    }
+
+    private Envelope envelope(MailTransaction mail, SessionInfo session, boolean tls) {
+        Envelope envelope = new Envelope();
+        envelope.queueId = queueIds.next();
+        envelope.reversePath = mail.reversePath;
+        envelope.recipients = mail.addresses();
+        envelope.clientAddress = session.clientAddress();
+        envelope.heloName = session.heloName();
+        envelope.authenticatedUser = session.user();
+        envelope.tls = tls;
+        envelope.receivedAt = System.currentTimeMillis();
+        envelope.body = mail.body;
+        envelope.smtputf8 = mail.smtputf8;
+        envelope.requireTls = mail.requireTls;
+        envelope.dsnReturn = mail.ret;
+        envelope.dsnEnvelopeId = mail.envid;
+        for (MailTransaction.Recipient recipient : mail.recipients()) {
+            if (recipient.notifyOn() != null) {
+                envelope.dsnNotify.put(recipient.address(), recipient.notifyOn());
+            }
+            if (recipient.orcpt() != null) {
+                envelope.dsnOriginalRecipient.put(recipient.address(), recipient.orcpt());
+            }
+        }
+        return envelope;
+    }
+
+    private void accepted(SessionInfo session, long bytes) {
+        sessions.counters().accepted(bytes);
+        session.messageAccepted();
+    }
+
+    private static MessageDTO message(Envelope envelope, String queueId, long size) {
+        MessageDTO message = new MessageDTO();
+        message.queueId = queueId;
+        message.sender = envelope.reversePath;
+        message.recipients = new ArrayList<>(envelope.recipients);
+        message.size = size;
+        message.receivedAt = System.currentTimeMillis();
+        return message;
+    }
+}

@@ -1,0 +1,208 @@
+package smtp.server.internal.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One client connection: its socket (plain, or TLS once started), the bytes
+ * read ahead ({@link Input}) and the replies waiting to go out
+ * ({@link Output}). Every read has a deadline: a command must arrive within the
+ * idle timeout, and a message may take longer only as fast as it comes in at
+ * the minimum data rate or more (as Postfix's per-request deadlines do), so
+ * that a client sending a byte now and then cannot hold a session.
+ */
+final class Connection implements Input.Source {
+
+    private final Socket plain;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    final Input input;
+    final Output output;
+    private final long idleNanos;
+    private final long nanosPerByte;
+    private long deadline;
+    private boolean metered;
+    private int soTimeout = -1;
+    private volatile boolean closedByServer;
+    /** How the connection ended under the session, once it did. */
+    private ConnectionLost lost;
+
+    /**
+     * @param idleTimeoutMillis how long a read may wait, and a command take
+     * @param minDataRate bytes per second a message must come in at, once its idle timeout is used up
+     */
+    Connection(Socket socket, long idleTimeoutMillis, int minDataRate) throws IOException {
+        this.plain = socket;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.input = new Input(this);
+        this.output = new Output(out);
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.nanosPerByte = minDataRate > 0 ? TimeUnit.SECONDS.toNanos(1) / minDataRate : 0;
+        startRequest();
+    }
+
+    /** A new command is awaited: it has the idle timeout to arrive. */
+    void startRequest() {
+        deadline = System.nanoTime() + idleNanos;
+        metered = false;
+    }
+
+    /** A message is coming in: from now on each byte read moves the deadline on, by the minimum data rate. */
+    void startTransfer() {
+        metered = nanosPerByte > 0;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+            return timedRead(buffer, offset, length);
+        } catch (ConnectionLost e) {
+            lost = e;
+            throw e;
+        }
+    }
+
+    /** @return how the connection ended under the session, or null while it is up */
+    ConnectionLost lost() {
+        return lost;
+    }
+
+    private int timedRead(byte[] buffer, int offset, int length) throws IOException {
+        if (output.pending()) {
+            flush();
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw timedOut();
+        }
+        int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
+        if (timeout != soTimeout) {
+            socket.setSoTimeout(timeout);
+            soTimeout = timeout;
+        }
+        int n;
+        try {
+            n = in.read(buffer, offset, length);
+        } catch (SocketTimeoutException e) {
+            throw timedOut();
+        } catch (IOException e) {
+            throw lost(e);
+        }
+        if (n < 0) {
+            throw closedByServer ? lost(null) : new ConnectionLost(ConnectionLost.Cause.CLIENT_GONE, "the client closed the connection");
+        }
+        if (metered) {
+            deadline += n * nanosPerByte;
+        }
+        return n;
+    }
+
+    private ConnectionLost timedOut() {
+        return metered ? new ConnectionLost(ConnectionLost.Cause.TOO_SLOW, "the client sent its message too slowly")
+                : new ConnectionLost(ConnectionLost.Cause.IDLE, "the client sent nothing for too long");
+    }
+
+    private ConnectionLost lost(IOException e) {
+        if (closedByServer) {
+            return new ConnectionLost(ConnectionLost.Cause.CLOSED_BY_SERVER, "the server closed the connection");
+        }
+        return new ConnectionLost(ConnectionLost.Cause.CLIENT_GONE, "the connection failed: " + e.getMessage());
+    }
+
+    /** Sends the replies collected so far. */
+    void flush() throws IOException {
+        try {
+            output.flush();
+        } catch (IOException e) {
+            lost = lost(e);
+            throw lost;
+        }
+    }
+
+    /** Sends one reply now. */
+    void send(String reply) throws IOException {
+        output.reply(reply);
+        flush();
+    }
+
+    /** From now on the session runs over TLS on this socket, layered over the plain one; the read-ahead is dropped. */
+    void secured(SSLSocket tls) throws IOException {
+        socket = tls;
+        soTimeout = -1;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        input.switchTo(this);
+        output.switchTo(out);
+    }
+
+    /** Runs the TLS handshake within the idle timeout. */
+    void handshake(SSLSocket tls) throws IOException {
+        tls.setSoTimeout((int) TimeUnit.NANOSECONDS.toMillis(idleNanos));
+        try {
+            tls.startHandshake();
+        } catch (SocketTimeoutException e) {
+            throw new ConnectionLost(ConnectionLost.Cause.IDLE, "the TLS handshake took too long");
+        }
+    }
+
+    Socket plainSocket() {
+        return plain;
+    }
+
+    Socket socket() {
+        return socket;
+    }
+
+    /** @return "TLSv1.3 with cipher ..." once TLS runs, else null */
+    String tlsDescription() {
+        if (socket instanceof SSLSocket tls) {
+            SSLSession session = tls.getSession();
+            return session.getProtocol() + " with cipher " + session.getCipherSuite();
+        }
+        return null;
+    }
+
+    InetSocketAddress remote() {
+        return (InetSocketAddress) plain.getRemoteSocketAddress();
+    }
+
+    InetSocketAddress local() {
+        return (InetSocketAddress) plain.getLocalSocketAddress();
+    }
+
+    /** Closes the connection from another thread; the session's blocked read ends. */
+    void closeByServer() {
+        closedByServer = true;
+        close();
+    }
+
+    boolean closedByServer() {
+        return closedByServer;
+    }
+
+    void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        if (socket != plain) {
+            try {
+                plain.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+}

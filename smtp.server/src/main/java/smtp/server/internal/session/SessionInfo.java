@@ -1,0 +1,124 @@
+package smtp.server.internal.session;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.Future;
+
+import smtp.server.spi.SessionDTO;
+
+/**
+ * One live session as the registry knows it: the facts that the console, the
+ * session listeners, the limits and the message pipeline read. The session
+ * updates them as it goes on; other threads only read them.
+ */
+public final class SessionInfo {
+
+    /** What the registry may ask of a live session, from another thread. */
+    public interface Control {
+        /** The endpoint is draining: end now if waiting for a command with no message under way, else soon. */
+        void drain();
+
+        /** The session deadline passed: close the connection, whatever the client is doing. */
+        void expire();
+    }
+
+    public final String id;
+    public final long startedAt = System.currentTimeMillis();
+    /** The endpoint the session came in on (what draining and counting per endpoint go by). */
+    public final Object endpoint;
+    /** Whether the endpoint's address is Internal or External. */
+    public final Usage usage;
+    final Control control;
+    private volatile InetSocketAddress client;
+    private volatile InetSocketAddress local;
+    private volatile String heloName;
+    private volatile boolean extended;
+    private volatile boolean tls;
+    private volatile String user;
+    /** Messages accepted; written by the session's thread only. */
+    private int messages;
+    Future<?> deadline;
+
+    public SessionInfo(String id, Object endpoint, Usage usage, InetSocketAddress client, InetSocketAddress local,
+            boolean tls, Control control) {
+        this.id = id;
+        this.endpoint = endpoint;
+        this.usage = usage;
+        this.client = client;
+        this.local = local;
+        this.tls = tls;
+        this.control = control;
+    }
+
+    /** The client, as the PROXY protocol header or the connection gives it. */
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    public String clientAddress() {
+        return client.getAddress().getHostAddress();
+    }
+
+    public InetSocketAddress local() {
+        return local;
+    }
+
+    /** A trusted proxy gave the real addresses of the connection. */
+    public void proxied(InetSocketAddress client, InetSocketAddress local) {
+        this.client = client;
+        this.local = local;
+    }
+
+    public String heloName() {
+        return heloName;
+    }
+
+    public boolean extended() {
+        return extended;
+    }
+
+    public void hello(String heloName, boolean extended) {
+        this.heloName = heloName;
+        this.extended = extended;
+    }
+
+    public boolean tls() {
+        return tls;
+    }
+
+    public void tlsStarted() {
+        this.tls = true;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public void authenticated(String user) {
+        this.user = user;
+    }
+
+    public int messages() {
+        return messages;
+    }
+
+    public void messageAccepted() {
+        messages++;
+    }
+
+    /** @return a copy of the session as it is now */
+    public SessionDTO snapshot() {
+        SessionDTO dto = new SessionDTO();
+        InetSocketAddress client = this.client;
+        InetSocketAddress local = this.local;
+        dto.id = id;
+        dto.clientAddress = client.getAddress().getHostAddress();
+        dto.clientPort = client.getPort();
+        dto.localAddress = local.getAddress().getHostAddress();
+        dto.localPort = local.getPort();
+        dto.startedAt = startedAt;
+        dto.heloName = heloName;
+        dto.tls = tls;
+        dto.authenticatedUser = user;
+        return dto;
+    }
+}
