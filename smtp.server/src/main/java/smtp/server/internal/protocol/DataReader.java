@@ -24,6 +24,8 @@ final class DataReader extends InputStream {
     private static final int CHUNK = 16 * 1024;
     /** The size of the buffer a reader writes its output to: a chunk of input gives at most twice as many bytes. */
     public static final int BUFFER = 2 * CHUNK + 2;
+    /** The buffer of a reader that found its pool's budget used up: smaller chunks, same result. */
+    static final int SMALL_BUFFER = 2 * Input.SIZE + 2;
 
     /** The message holds a bare CR or LF and the binding rejects such messages. */
     static final class BareLineEndingException extends IOException {
@@ -39,6 +41,8 @@ final class DataReader extends InputStream {
     private final BufferPool buffers;
     /** The output of the last chunk of input (a bare CR or LF becomes CRLF). */
     private byte[] buffer;
+    /** The most input bytes taken in one step: their output (a bare CR or LF becomes CRLF) fits the buffer. */
+    private final int chunk;
     private int outLength;
     private int outPos;
 
@@ -58,7 +62,9 @@ final class DataReader extends InputStream {
         this.input = input;
         this.mode = mode;
         this.buffers = buffers;
-        this.buffer = buffers.take();
+        byte[] pooled = buffers.take();
+        this.buffer = pooled != null ? pooled : new byte[SMALL_BUFFER];
+        this.chunk = (buffer.length - 2) / 2;
     }
 
     /** Gives the buffer back; the message must be read to its end or given up first. The stream stays open. */
@@ -112,7 +118,7 @@ final class DataReader extends InputStream {
             if (input.available() == 0) {
                 input.fill();
             }
-            int n = Math.min(input.available(), CHUNK);
+            int n = Math.min(input.available(), chunk);
             input.skip(consume(input.buffer(), input.position(), n));
         }
         // once the refusal is reported, the rest is only consumed

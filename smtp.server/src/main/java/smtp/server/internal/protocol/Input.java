@@ -77,8 +77,11 @@ final class Input {
         limit += source.read(buffer, limit, buffer.length - limit);
     }
 
-    /** Swaps in a larger buffer (for a message) and keeps what is buffered. */
+    /** Swaps in a larger buffer (for a message) and keeps what is buffered; null keeps the usual one. */
     void enlarge(byte[] larger) {
+        if (larger == null) {
+            return;
+        }
         int n = limit - position;
         System.arraycopy(buffer, position, larger, 0, n);
         small = buffer;
@@ -87,8 +90,11 @@ final class Input {
         limit = n;
     }
 
-    /** @return the larger buffer, once its unread bytes are back in the usual one */
+    /** @return the larger buffer, once its unread bytes are back in the usual one; null if none was swapped in */
     byte[] shrink() {
+        if (small == null) {
+            return null;
+        }
         byte[] larger = buffer;
         int n = limit - position;
         byte[] usual = n <= small.length ? small : new byte[n];

@@ -32,9 +32,9 @@ public final class ServerContext {
     final Warnings warnings = new Warnings();
     private final Function<String, TlsProfile> tlsProfiles;
     /** The read-ahead of sessions while a message comes in, reused from one message to the next. */
-    final BufferPool inputBuffers = new BufferPool(64 * 1024, 64);
+    final BufferPool inputBuffers = new BufferPool(64 * 1024, 64, BufferPool.limitFor(64 * 1024, 8));
     /** The output buffers of the DATA readers. */
-    final BufferPool dataBuffers = new BufferPool(DataReader.BUFFER, 64);
+    final BufferPool dataBuffers = new BufferPool(DataReader.BUFFER, 64, BufferPool.limitFor(DataReader.BUFFER, 16));
 
     public ServerContext(String hostName, String softwareName, Limits limits, Sessions sessions, Pipeline pipeline,
             RecipientPolicy recipients, Authenticators authenticators, AuthGate authGate,

@@ -13,7 +13,9 @@ import org.junit.Test;
 public class DataReaderTest {
 
     /** One buffer that the readers of the tests use one after another: what a reader leaves in it must not matter. */
-    private static final BufferPool BUFFERS = new BufferPool(DataReader.BUFFER, 1);
+    private static final BufferPool BUFFERS = new BufferPool(DataReader.BUFFER, 1, 1);
+    /** A pool whose budget is used up: the reader works with a small buffer of its own. */
+    private static final BufferPool EXHAUSTED = new BufferPool(DataReader.BUFFER, 1, 0);
 
     private static final String AFTER = "MAIL FROM:<evil@x.test>\r\n";
 
@@ -42,16 +44,19 @@ public class DataReaderTest {
 
     /** Reads a message and returns it, plus what the input still holds after it; once in one read, once byte by byte. */
     private static String[] read(String wire, LineEndings mode) throws IOException {
-        String[] whole = read(new Wire(wire, Integer.MAX_VALUE), mode);
-        String[] trickled = read(new Wire(wire, 1), mode);
+        String[] whole = read(new Wire(wire, Integer.MAX_VALUE), mode, BUFFERS);
+        String[] trickled = read(new Wire(wire, 1), mode, BUFFERS);
+        String[] small = read(new Wire(wire, Integer.MAX_VALUE), mode, EXHAUSTED);
         assertEquals(whole[0], trickled[0]);
         assertEquals(whole[1], trickled[1]);
+        assertEquals("with the pool's budget used up", whole[0], small[0]);
+        assertEquals(whole[1], small[1]);
         return whole;
     }
 
-    private static String[] read(Wire wire, LineEndings mode) throws IOException {
+    private static String[] read(Wire wire, LineEndings mode, BufferPool buffers) throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
-        try (DataReader reader = new DataReader(wire.input, mode, BUFFERS)) {
+        try (DataReader reader = new DataReader(wire.input, mode, buffers)) {
             reader.transferTo(message);
         }
         return new String[] {message.toString(StandardCharsets.ISO_8859_1), wire.rest()};
