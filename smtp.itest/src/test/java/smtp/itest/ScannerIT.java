@@ -206,6 +206,21 @@ public class ScannerIT extends SuiteSupport {
         SmtpClient.Reply refused = send(program);
         assertEquals(refused.toString(), 554, refused.code);
         assertTrue(refused.text(), refused.text().contains("forbidden attachment type .exe (setup.exe)"));
+        // a message in BDAT chunks goes past the same scanners
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO scan.test"), 250);
+            SmtpClient.expect(client.command("MAIL FROM:<alice@client.test>"), 250);
+            SmtpClient.expect(client.command("RCPT TO:<bob@example.org>"), 250);
+            int half = program.length / 2;
+            client.write(("BDAT " + half + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.write(java.util.Arrays.copyOfRange(program, 0, half));
+            SmtpClient.expect(client.read(), 250);
+            client.write(("BDAT " + (program.length - half) + " LAST\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.write(java.util.Arrays.copyOfRange(program, half, program.length));
+            SmtpClient.Reply chunked = client.read();
+            assertEquals(chunked.toString(), 554, chunked.code);
+            assertTrue(chunked.text(), chunked.text().contains("forbidden attachment type .exe (setup.exe)"));
+        }
         SmtpClient.expect(send(CLEAN), 250);
 
         attachments.uninstall();

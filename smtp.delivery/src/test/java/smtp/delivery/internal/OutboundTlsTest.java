@@ -95,6 +95,28 @@ public class OutboundTlsTest {
     }
 
     @Test
+    public void aRequireTlsMessageGoesOverVerifiedTlsWithTheParameterWhateverTheSetting() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(r -> "250 2.1.5 Ok", n -> "250 2.0.0 queued").withTls(peerTls)
+                .withExtensions("REQUIRETLS")) {
+            // outboundTls stays opportunistic: the message's REQUIRETLS makes the certificate check required
+            DeliveryService service = service(peer.port(), Map.of("trustedCertificates", certificate.toString()));
+            try {
+                Envelope envelope = new Envelope();
+                envelope.reversePath = "alice@example.org";
+                envelope.recipients = List.of("carol@remote.test");
+                envelope.requireTls = true;
+                service.deliver(envelope, new ByteArrayInputStream("Subject: s\r\n\r\nb\r\n".getBytes(StandardCharsets.US_ASCII)));
+                Await.until("the relayed message", () -> peer.messages.isEmpty() ? null : true);
+                assertEquals(List.of("tls"), peer.sessions);
+                assertTrue(peer.commands.toString(), peer.commands.stream()
+                        .anyMatch(c -> c.startsWith("MAIL FROM:<alice@example.org>") && c.endsWith(" REQUIRETLS")));
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
     public void requiredTlsRefusesAnUntrustedCertificateAndAPeerWithoutStarttls() throws Exception {
         try (ScriptedPeer untrusted = new ScriptedPeer(r -> "250 2.1.5 Ok", n -> "250 2.0.0 queued").withTls(peerTls);
                 ScriptedPeer plain = new ScriptedPeer(r -> "250 2.1.5 Ok", n -> "250 2.0.0 queued")) {

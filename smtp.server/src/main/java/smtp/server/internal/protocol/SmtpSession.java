@@ -84,11 +84,16 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             LOG.error("Session {} with {} failed", info.id, info.clientAddress(), e);
             tryToSend("421 4.3.0 " + context.hostName + " Error: internal error, closing connection");
         } finally {
-            connection.close();
-            if (opened) {
-                context.sessions.close(info);
-            } else {
-                context.sessions.unreserve();
+            // the place is given back before the client sees the connection end: a client that reconnects at once
+            // finds it free
+            try {
+                if (opened) {
+                    context.sessions.close(info);
+                } else {
+                    context.sessions.unreserve();
+                }
+            } finally {
+                connection.close();
             }
         }
     }
