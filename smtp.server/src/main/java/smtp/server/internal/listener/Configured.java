@@ -16,6 +16,7 @@ import smtp.server.internal.message.Pipeline;
 import smtp.server.internal.message.RecipientPolicy;
 import smtp.server.internal.message.Scanners;
 import smtp.server.internal.net.Network;
+import smtp.server.internal.protocol.ReadTimeouts;
 import smtp.server.internal.protocol.ServerContext;
 import smtp.server.internal.session.Counters;
 import smtp.server.internal.session.Errors;
@@ -34,7 +35,7 @@ record Configured(InterfaceUsage usages, ServerContext context) {
     /** What the configured parts are built with: the listener's services and whiteboards. */
     record Parts(String softwareName, List<SessionListener> listeners, Supplier<MailDelivery> delivery, Scanners scanners,
             Authenticators authenticators, TlsProfiles profiles, ScheduledExecutorService deadlines, Counters counters,
-            ExecutorService threads) {}
+            ExecutorService threads, ReadTimeouts readTimeouts) {}
 
     /**
      * @throws IllegalArgumentException if the configuration is not valid, with what to fix
@@ -62,7 +63,7 @@ record Configured(InterfaceUsage usages, ServerContext context) {
                         config.errorDelayMax()));
         return new Configured(usages, new ServerContext(hostName, parts.softwareName(), limits, sessions, pipeline,
                 new RecipientPolicy(parts.delivery(), relayNetworks), parts.authenticators(), authGate,
-                parts.profiles()::get, parts.threads()));
+                parts.profiles()::get, parts.threads(), parts.readTimeouts()));
     }
 
     /** @return the configured maximum, or as many connections as fit the heap */

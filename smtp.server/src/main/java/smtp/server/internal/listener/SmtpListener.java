@@ -46,6 +46,7 @@ import smtp.server.internal.endpoint.BindingSpec;
 import smtp.server.internal.endpoint.Endpoints;
 import smtp.server.internal.message.ScanStep;
 import smtp.server.internal.message.Scanners;
+import smtp.server.internal.protocol.ReadTimeouts;
 import smtp.server.internal.session.Counters;
 import smtp.server.internal.session.SessionThreads;
 import smtp.server.internal.session.Sessions;
@@ -81,6 +82,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     /** Counted across configuration changes, from activation on. */
     private final Counters counters = new Counters();
     private final ScheduledExecutorService deadlines = Sessions.deadlineTimer();
+    private final ReadTimeouts readTimeouts = new ReadTimeouts(deadlines);
     private final ExecutorService threads;
     /** The configuration and what is built from it; replaced on the reconciler thread when it changes. */
     private volatile ServerConfiguration config;
@@ -126,7 +128,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     private Configured build(ServerConfiguration config) {
         try {
             return Configured.of(config, new Configured.Parts(softwareName, listeners, () -> delivery, scanners,
-                    authenticators, profiles, deadlines, counters, threads));
+                    authenticators, profiles, deadlines, counters, threads, readTimeouts));
         } catch (IllegalArgumentException | UnknownHostException e) {
             LOG.error("SMTP server not started: {}. Fix the {} configuration.", e.getMessage(), PID);
             throw new IllegalArgumentException(e.getMessage(), e);

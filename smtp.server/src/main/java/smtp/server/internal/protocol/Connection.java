@@ -17,7 +17,9 @@ import javax.net.ssl.SSLSocket;
  * ({@link Output}). Every read has a deadline: a command must arrive within the
  * idle timeout, and a message may take longer only as fast as it comes in at
  * the minimum data rate or more (as Postfix's per-request deadlines do), so
- * that a client sending a byte now and then cannot hold a session.
+ * that a client sending a byte now and then cannot hold a session. A plain
+ * connection reads without a socket timeout, under the watch of
+ * {@link ReadTimeouts}; under TLS, the socket's timeout enforces the deadline.
  */
 final class Connection implements Input.Source {
 
@@ -32,6 +34,12 @@ final class Connection implements Input.Source {
     private long deadline;
     private boolean metered;
     private int soTimeout = -1;
+    private final ReadTimeouts watch;
+    /** Whether a plain read is waiting, and until when: read by the watch. */
+    private volatile boolean reading;
+    private volatile long readDeadline;
+    /** Set by the watch when it ended a read that waited past its deadline. */
+    private volatile boolean expired;
     private volatile boolean closedByServer;
     /** How the connection ended under the session, once it did. */
     private ConnectionLost lost;
@@ -40,8 +48,9 @@ final class Connection implements Input.Source {
      * @param idleTimeoutMillis how long a read may wait, and a command take
      * @param minDataRate bytes per second a message must come in at, once its idle timeout is used up
      */
-    Connection(Socket socket, long idleTimeoutMillis, int minDataRate) throws IOException {
+    Connection(Socket socket, long idleTimeoutMillis, int minDataRate, ReadTimeouts watch) throws IOException {
         this.plain = socket;
+        this.watch = watch;
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -50,6 +59,7 @@ final class Connection implements Input.Source {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.nanosPerByte = minDataRate > 0 ? TimeUnit.SECONDS.toNanos(1) / minDataRate : 0;
         startRequest();
+        watch.watch(this);
     }
 
     /** A new command is awaited: it has the idle timeout to arrive. */
@@ -86,19 +96,7 @@ final class Connection implements Input.Source {
         if (left <= 0) {
             throw timedOut();
         }
-        int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
-        if (timeout != soTimeout) {
-            socket.setSoTimeout(timeout);
-            soTimeout = timeout;
-        }
-        int n;
-        try {
-            n = in.read(buffer, offset, length);
-        } catch (SocketTimeoutException e) {
-            throw timedOut();
-        } catch (IOException e) {
-            throw lost(e);
-        }
+        int n = socket == plain ? watchedRead(buffer, offset, length) : socketTimedRead(buffer, offset, length, left);
         if (n < 0) {
             throw closedByServer ? lost(null) : new ConnectionLost(ConnectionLost.Cause.CLIENT_GONE, "the client closed the connection");
         }
@@ -106,6 +104,51 @@ final class Connection implements Input.Source {
             deadline += n * nanosPerByte;
         }
         return n;
+    }
+
+    private int watchedRead(byte[] buffer, int offset, int length) throws IOException {
+        readDeadline = deadline;
+        reading = true;
+        try {
+            int n = in.read(buffer, offset, length);
+            if (n < 0 && expired) {
+                throw timedOut();
+            }
+            return n;
+        } catch (ConnectionLost e) {
+            throw e;
+        } catch (IOException e) {
+            throw expired ? timedOut() : lost(e);
+        } finally {
+            reading = false;
+        }
+    }
+
+    /** Called by the watch: ends a plain read that waits past its deadline. */
+    void expireIfOverdue(long now) {
+        if (reading && now - readDeadline > 0 && !expired) {
+            expired = true;
+            try {
+                plain.shutdownInput(); // the blocked read returns at once, as at the end of the stream
+            } catch (IOException e) {
+                // closed meanwhile: the read ends anyway
+            }
+        }
+    }
+
+    private int socketTimedRead(byte[] buffer, int offset, int length, long left) throws IOException {
+        int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
+        if (timeout != soTimeout) {
+            socket.setSoTimeout(timeout);
+            soTimeout = timeout;
+        }
+        try {
+            return in.read(buffer, offset, length);
+        } catch (SocketTimeoutException e) {
+            throw timedOut();
+        } catch (IOException e) {
+            throw lost(e);
+        }
     }
 
     private ConnectionLost timedOut() {
@@ -192,6 +235,7 @@ final class Connection implements Input.Source {
     }
 
     void close() {
+        watch.unwatch(this);
         try {
             socket.close();
         } catch (IOException e) {

@@ -28,6 +28,7 @@ public final class ServerContext {
     final Authenticators authenticators;
     final AuthGate authGate;
     final ExecutorService threads;
+    final ReadTimeouts readTimeouts;
     /** The warnings any client can cause, rate-limited. */
     final Warnings warnings = new Warnings();
     private final Function<String, TlsProfile> tlsProfiles;
@@ -38,7 +39,7 @@ public final class ServerContext {
 
     public ServerContext(String hostName, String softwareName, Limits limits, Sessions sessions, Pipeline pipeline,
             RecipientPolicy recipients, Authenticators authenticators, AuthGate authGate,
-            Function<String, TlsProfile> tlsProfiles, ExecutorService threads) {
+            Function<String, TlsProfile> tlsProfiles, ExecutorService threads, ReadTimeouts readTimeouts) {
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.limits = limits;
@@ -49,6 +50,7 @@ public final class ServerContext {
         this.authGate = authGate;
         this.tlsProfiles = tlsProfiles;
         this.threads = threads;
+        this.readTimeouts = readTimeouts;
     }
 
     public Sessions sessions() {

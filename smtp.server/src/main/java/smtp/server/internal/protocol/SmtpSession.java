@@ -48,7 +48,8 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             throws IOException {
         this.context = context;
         this.settings = settings;
-        this.connection = new Connection(socket, context.limits.idleTimeoutMillis(), context.limits.minDataRate());
+        this.connection = new Connection(socket, context.limits.idleTimeoutMillis(), context.limits.minDataRate(),
+                context.readTimeouts);
         this.info = new SessionInfo(id, endpoint, settings.usage(), connection.remote(), connection.local(),
                 settings.tlsMode() == TlsMode.IMPLICIT, this);
         this.errors = new Errors(context.limits.errors());
