@@ -16,6 +16,9 @@ final class Hello {
     private static final Pattern NAME = Pattern.compile(
             "[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?|\\[[A-Za-z0-9.:]+\\]|\\[IPv6:[A-Fa-f0-9.:]+\\]");
 
+    /** The names most clients give, checked without the regex. */
+    private static final boolean[] NAME_TABLE = SmtpPath.table("_-");
+
     private Hello() {}
 
     static void helo(SmtpSession session, String args) throws IOException {
@@ -58,7 +61,9 @@ final class Hello {
     /** @return the client's name, the session reset; null (after the refusal) when the argument is no name */
     private static String name(SmtpSession session, String args, String verb) throws IOException {
         String name = args.strip();
-        if (!NAME.matcher(name).matches() || name.length() > 255) {
+        String dotless = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        boolean valid = SmtpPath.isDotAtom(dotless, NAME_TABLE, false) || NAME.matcher(name).matches();
+        if (!valid || name.length() > 255) {
             session.badCommand("501 5.5.4 Syntax: " + verb + " hostname");
             return null;
         }

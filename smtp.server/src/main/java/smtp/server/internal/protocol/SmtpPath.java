@@ -24,9 +24,52 @@ final class SmtpPath {
     private static final String UTF8 = "\\u00a0-\\x{10ffff}";
     private static final Pattern LOCAL_ASCII = local(ATEXT, "");
     private static final Pattern LOCAL_UTF8 = local(ATEXT + UTF8, UTF8);
-    private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?";
-    private static final Pattern DOMAIN = Pattern.compile(LABEL + "(\\." + LABEL + ")*");
     private static final Pattern LITERAL = Pattern.compile("\\[(IPv6:[A-Fa-f0-9:.]+|[0-9.]+)\\]");
+
+    /** The ASCII atext of RFC 5322, as a table: what most local parts are made of, checked without a regex. */
+    private static final boolean[] ATEXT_TABLE = table("!#$%&'*+/=?^_`{|}~-");
+    private static final boolean[] LDH_TABLE = table("-");
+
+    /** @return a table of the ASCII letters, digits and the punctuation given */
+    static boolean[] table(String punctuation) {
+        boolean[] table = new boolean[128];
+        for (char c = '0'; c <= '9'; c++) {
+            table[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            table[c] = true;
+            table[Character.toUpperCase(c)] = true;
+        }
+        for (char c : punctuation.toCharArray()) {
+            table[c] = true;
+        }
+        return table;
+    }
+
+    /**
+     * @return whether the text is runs of characters of the ASCII table joined by single dots, none at either end;
+     *         with {@code ldh}, no run starts or ends with a hyphen (a domain's labels)
+     */
+    static boolean isDotAtom(String text, boolean[] table, boolean ldh) {
+        int run = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '.') {
+                if (run == 0 || ldh && text.charAt(i - 1) == '-') {
+                    return false;
+                }
+                run = 0;
+            } else if (c < 128 && table[c]) {
+                if (run == 0 && ldh && c == '-') {
+                    return false;
+                }
+                run++;
+            } else {
+                return false;
+            }
+        }
+        return run > 0 && !(ldh && text.charAt(text.length() - 1) == '-');
+    }
 
     private static Pattern local(String atext, String utf8) {
         String atom = "[" + atext + "]+";
@@ -128,19 +171,19 @@ final class SmtpPath {
         String local = address.substring(0, at);
         String domain = address.substring(at + 1);
         return local.getBytes(StandardCharsets.UTF_8).length <= MAX_LOCAL_PART
-                && (utf8 ? LOCAL_UTF8 : LOCAL_ASCII).matcher(local).matches()
-                && (LITERAL.matcher(domain).matches() || isDomain(domain, utf8));
+                && (isDotAtom(local, ATEXT_TABLE, false) || (utf8 ? LOCAL_UTF8 : LOCAL_ASCII).matcher(local).matches())
+                && (isDomain(domain, utf8) || LITERAL.matcher(domain).matches());
     }
 
     private static boolean isDomain(String domain, boolean utf8) {
         if (isAscii(domain)) {
-            return DOMAIN.matcher(domain).matches();
+            return isDotAtom(domain, LDH_TABLE, true);
         }
         if (!utf8) {
             return false;
         }
         try { // U-labels: valid when they have an A-label form
-            return DOMAIN.matcher(IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES)).matches();
+            return isDotAtom(IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES), LDH_TABLE, true);
         } catch (IllegalArgumentException e) {
             return false;
         }

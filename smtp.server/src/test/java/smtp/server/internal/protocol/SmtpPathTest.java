@@ -17,6 +17,8 @@ public class SmtpPathTest {
         assertEquals("bob@example.org", SmtpPath.parse("<@relay.example:bob@example.org>", false).address);
         assertEquals("\"john doe\"@example.org", SmtpPath.parse("<\"john doe\"@example.org>", false).address);
         assertEquals("x@[192.0.2.1]", SmtpPath.parse("<x@[192.0.2.1]>", false).address);
+        assertEquals("o'brien+tag/x@mail-1.x-y.example.org",
+                SmtpPath.parse("<o'brien+tag/x@mail-1.x-y.example.org>", false).address);
         assertEquals("x@[IPv6:2001:db8::1]", SmtpPath.parse("<x@[IPv6:2001:db8::1]>", false).address);
     }
 
@@ -32,7 +34,9 @@ public class SmtpPathTest {
         for (String bad : new String[] {"", " ", "<alice@example.org", "<alice@>", "<@example.org>", "<a b@example.org>",
                 "<alice@exa mple.org>", "<alice@example.org>SIZE=1", "<alice@-example.org>", "<a..b@example.org>",
                 "<" + "x".repeat(65) + "@example.org>", "<x@" + "a".repeat(250) + ".org>", "<al\u0001ice@example.org>",
-                "<\"al\u0001ice\"@example.org>", "<alice@ex\u001bample.org>"}) {
+                "<\"al\u0001ice\"@example.org>", "<alice@ex\u001bample.org>", "<alice@example-.org>", "<alice@example.org.>",
+                "<alice@exa_mple.org>", "<alice@.example.org>", "<.alice@example.org>", "<alice.@example.org>",
+                "<alice@example..org>"}) {
             SmtpPath path = SmtpPath.parse(bad, true);
             assertNull(bad, path.address);
             assertEquals(bad, SmtpPath.Problem.SYNTAX, path.problem);
