@@ -169,8 +169,10 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
     /** Writes a message straight into the Maildirs of its recipients, all local, before the 250. */
     private void deliverLocally(Envelope envelope, InputStream content) throws DeliveryException, IOException {
         Map<Path, Maildir.Target> targets = new LinkedHashMap<>(); // one copy per Maildir, whatever the spelling
+        List<Path> paths = new ArrayList<>(envelope.recipients.size());
         for (String recipient : envelope.recipients) {
             Path mailbox = mailboxes.pathOf(recipient);
+            paths.add(mailbox);
             targets.putIfAbsent(mailbox, new Maildir.Target(recipient, mailbox));
         }
         try {
@@ -180,8 +182,9 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
             LOG.error("Cannot deliver message {} into the mailboxes of {}", envelope.queueId, envelope.recipients, e.getCause());
             throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());
         }
-        for (String recipient : envelope.recipients) {
-            Path mailbox = mailboxes.pathOf(recipient);
+        for (int i = 0; i < paths.size(); i++) {
+            String recipient = envelope.recipients.get(i);
+            Path mailbox = paths.get(i);
             LOG.info("{}: delivered to <{}> in {}", envelope.queueId, recipient, mailbox);
             delivered(envelope.queueId, envelope, recipient, "local", mailbox.toString(), 1);
         }

@@ -12,7 +12,9 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -121,8 +123,8 @@ final class Maildir {
      */
     static void deliver(Path mailbox, String name, MessageContent message, String reversePath, String recipient,
             DirectorySync.Directories directories) throws IOException {
-        Path staged = stage(mailbox, name);
-        try (FileChannel out = FileChannel.open(staged, CREATE_NEW, WRITE); InputStream content = message.open()) {
+        Path staged = mailbox.resolve("tmp").resolve(name);
+        try (FileChannel out = createStaged(mailbox, staged); InputStream content = message.open()) {
             write(out, trace(reversePath, recipient));
             content.transferTo(Channels.newOutputStream(out)); // content in memory: one write
             out.force(true);
@@ -150,23 +152,29 @@ final class Maildir {
             DirectorySync.Directories directories) throws IOException {
         List<Path> staged = new ArrayList<>(targets.size());
         try {
-            Path first = Storage.writing(() -> stage(targets.get(0).mailbox(), name));
-            staged.add(first);
+            Path first = targets.get(0).mailbox().resolve("tmp").resolve(name);
             byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
-            try (FileChannel out = Storage.writing(() -> FileChannel.open(first, CREATE_NEW, WRITE))) {
-                Storage.writing(() -> { write(out, firstTrace); return null; });
-                byte[] buffer = new byte[16 * 1024];
-                for (int n; (n = content.read(buffer)) >= 0; ) {
-                    int length = n;
-                    Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
+            try (FileChannel out = Storage.writing(() -> createStaged(targets.get(0).mailbox(), first))) {
+                staged.add(first);
+                // the trace lines and the start of the content in one write: a small message is one write
+                byte[] buffer = new byte[Math.max(16 * 1024, firstTrace.length * 2)];
+                System.arraycopy(firstTrace, 0, buffer, 0, firstTrace.length);
+                int filled = firstTrace.length;
+                for (int n; (n = content.read(buffer, filled, buffer.length - filled)) >= 0; ) {
+                    filled += n;
+                    if (filled == buffer.length) {
+                        flushBuffer(out, buffer, filled);
+                        filled = 0;
+                    }
                 }
+                flushBuffer(out, buffer, filled);
                 Storage.writing(() -> { out.force(true); return null; });
             }
             for (Target target : targets.subList(1, targets.size())) {
-                Path copy = Storage.writing(() -> stage(target.mailbox(), name));
-                staged.add(copy);
+                Path copy = target.mailbox().resolve("tmp").resolve(name);
                 Storage.writing(() -> {
-                    try (FileChannel out = FileChannel.open(copy, CREATE_NEW, WRITE)) {
+                    try (FileChannel out = createStaged(target.mailbox(), copy)) {
+                        staged.add(copy);
                         write(out, trace(reversePath, target.recipient()));
                         copy(first, firstTrace.length, out);
                         out.force(true);
@@ -185,14 +193,26 @@ final class Maildir {
         }
     }
 
-    /** The file in the Maildir's {@code tmp/} to write a message into, with the folders made if missing. */
-    private static Path stage(Path mailbox, String name) throws IOException {
-        Path staged = mailbox.resolve("tmp").resolve(name);
-        if (!Files.isDirectory(staged.getParent()) || !Files.isDirectory(mailbox.resolve("new"))) {
-            create(mailbox);
+    private static void flushBuffer(FileChannel out, byte[] buffer, int length) {
+        if (length > 0) {
+            Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
         }
-        Files.deleteIfExists(staged); // left by a delivery that a crash interrupted
-        return staged;
+    }
+
+    /**
+     * Creates the file under {@code tmp/} for a new message. The folders are assumed to be there, and made only when
+     * they are not; a file of the same name can only be what a crash left of this very message, and is replaced.
+     * On the way that every message takes, that is one system call.
+     */
+    private static FileChannel createStaged(Path mailbox, Path staged) throws IOException {
+        try {
+            return FileChannel.open(staged, CREATE_NEW, WRITE);
+        } catch (NoSuchFileException e) {
+            create(mailbox);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(staged);
+        }
+        return FileChannel.open(staged, CREATE_NEW, WRITE);
     }
 
     private static byte[] trace(String reversePath, String recipient) {
@@ -222,7 +242,12 @@ final class Maildir {
     private static void commit(Path mailbox, Path staged, String name, DirectorySync.Directories directories)
             throws IOException {
         Path delivered = mailbox.resolve("new");
-        Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) { // new/ removed by hand, while tmp/ stayed
+            create(mailbox);
+            Files.move(staged, delivered.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        }
         directories.force(delivered);
     }
 }
