@@ -48,9 +48,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "the disk (messages past the memory limit are paged to disk).")
     long maxQueueSize() default 0;
 
-    @AttributeDefinition(name = "Memory limit", min = "1048576",
-            description = "Bytes of messages the embedded broker holds in memory for the queue; more is paged to disk.")
-    long memoryLimit() default 32 * 1024 * 1024;
+    @AttributeDefinition(name = "Memory limit", min = "0",
+            description = "Bytes of messages the embedded broker holds in memory for the queue; more is paged to disk. "
+                    + "0: an eighth of the JVM's maximum heap, at most 32 MiB.")
+    long memoryLimit() default 0;
 
     @AttributeDefinition(name = "Large message size", min = "1024",
             description = "Messages of at least this many bytes are streamed to and from the broker in chunks and kept "

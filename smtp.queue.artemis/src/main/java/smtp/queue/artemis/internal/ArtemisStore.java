@@ -56,8 +56,25 @@ public final class ArtemisStore implements QueueStore {
     private final BrokerLink link;
     private final Management management;
     private volatile QueueWorkers workers;
+    /** For the embedded broker: whether the heap can take more mail; null for a remote broker. */
+    private final HeapGuard heap;
     /** Whether the last message refused was refused for a full queue, and none has been taken since. */
     private volatile boolean refusedFull;
+
+    /** The default memory limit's ceiling: the queue's part of a large heap. */
+    static final long MAX_DEFAULT_MEMORY_LIMIT = 32L * 1024 * 1024;
+
+    /**
+     * @return the configured memory limit, or for 0 an eighth of the heap, at most 32 MiB: the broker's copies of
+     *         queued messages and the ones it reads back from its pages still leave the sessions their room in a
+     *         small heap
+     */
+    static long memoryLimit(long configured, long maxHeap) {
+        if (configured > 0) {
+            return Math.max(1024 * 1024, configured);
+        }
+        return Math.max(1024 * 1024, Math.min(MAX_DEFAULT_MEMORY_LIMIT, maxHeap / 8));
+    }
 
     @Activate
     public ArtemisStore(ArtemisConfiguration config) throws Exception {
@@ -65,12 +82,14 @@ public final class ArtemisStore implements QueueStore {
         boolean embedded = config.url().isBlank();
         if (embedded) {
             this.broker = new EmbeddedBroker(new EmbeddedBroker.Settings(journal, config.queue(), config.acceptor(),
-                    config.maxQueueSize(), config.memoryLimit(),
+                    config.maxQueueSize(), memoryLimit(config.memoryLimit(), Runtime.getRuntime().maxMemory()),
                     config.brokerConfiguration().isBlank() ? null : Paths.get(config.brokerConfiguration()).toAbsolutePath()));
             this.location = "embedded broker, journal " + journal;
+            this.heap = new HeapGuard();
         } else {
             this.broker = null;
             this.location = config.url().trim();
+            this.heap = null;
         }
         this.largeMessageSize = config.largeMessageSize();
         this.spillDirectory = journal.resolve("tmp");
@@ -107,6 +126,11 @@ public final class ArtemisStore implements QueueStore {
     @Override
     public void store(QueueEntryDTO entry, InputStream content) throws DeliveryException, IOException {
         link.requireUsable("the mail queue is unavailable");
+        String shortOf = heap == null ? null : heap.problem();
+        if (shortOf != null) {
+            LOG.warn("{}: not queued: {}", entry.queueId, shortOf);
+            throw new DeliveryException("the mail queue is full, try again later", false);
+        }
         WatchedContent body = new WatchedContent(content);
         byte[] head = body.readNBytes(largeMessageSize); // a smaller message is sent whole, into the journal
         boolean large = head.length >= largeMessageSize; // a larger one is streamed in chunks, into a file of its own
@@ -208,6 +232,9 @@ public final class ArtemisStore implements QueueStore {
         status.store = "artemis";
         status.location = location;
         status.problem = link.problem();
+        if (status.problem == null && heap != null) {
+            status.problem = heap.problem();
+        }
         if (status.problem == null) {
             try {
                 status.messages = management.messageCount();

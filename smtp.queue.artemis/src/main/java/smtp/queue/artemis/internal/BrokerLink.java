@@ -50,19 +50,45 @@ final class BrokerLink implements AutoCloseable {
     private final Settings settings;
     private final SimpleString queue;
     private final ServerLocator locator;
+    /** The workers': what they send back to the queue (a message to try again later) is a large message. */
+    private final ServerLocator workerLocator;
     private final ConcurrentLinkedDeque<Sender> senders = new ConcurrentLinkedDeque<>();
     private final Thread connector;
     private volatile ClientSessionFactory factory;
     private volatile String problem = "not connected yet";
     private volatile boolean closed;
 
+    /** The link's own threads, which hand what the broker sends to the consumers. */
+    static final int CLIENT_THREADS = 8;
+    /**
+     * Messages that wait for their next attempt are kept by the broker in memory until it is due, even those it had
+     * paged to disk: a backlog of deferred mail (a smarthost down for a day) would fill any heap. Sent back as large
+     * messages, their content stays in a file of its own, and the broker holds only their envelope.
+     */
+    static final int DEFERRED_LARGE_MESSAGE_SIZE = 1024;
+
     BrokerLink(Settings settings) throws Exception {
         this.settings = settings;
         this.queue = SimpleString.of(settings.queue());
-        this.locator = ActiveMQClient.createServerLocator(settings.url());
+        this.locator = locator(settings, settings.largeMessageSize());
+        this.workerLocator = locator(settings, DEFERRED_LARGE_MESSAGE_SIZE);
+        try {
+            connect(); // at once, so that a reachable broker is usable as soon as the link exists
+        } catch (Exception e) {
+            setProblem("cannot connect to " + settings.url() + ": " + describe(e));
+            LOG.warn("Queue store: {}; trying again every {} s", problem, CONNECT_RETRY_MILLIS / 1000);
+        }
+        this.connector = new Thread(this::connectLoop, "smtp-queue-artemis-connect");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    private static ServerLocator locator(Settings settings, int largeMessageSize) throws Exception {
+        ServerLocator locator = ActiveMQClient.createServerLocator(settings.url());
         locator.setUseGlobalPools(false); // threads of this link's own, ended by close()
         locator.setBlockOnDurableSend(true); // a send returns once the broker has synced (and replicated) it
-        locator.setMinLargeMessageSize(settings.largeMessageSize());
+        locator.setMinLargeMessageSize(largeMessageSize);
+        locator.setThreadPoolMaxSize(CLIENT_THREADS); // unbounded by default
         locator.setCallTimeout(TimeUnit.SECONDS.toMillis(settings.sendTimeoutSeconds()));
         locator.setCallFailoverTimeout(TimeUnit.SECONDS.toMillis(settings.failoverWaitSeconds()));
         locator.setReconnectAttempts(-1); // follow failovers and outages for as long as they last
@@ -74,15 +100,7 @@ final class BrokerLink implements AutoCloseable {
         // workers held to other instances; a process that dies closes its connections at once anyway
         locator.setConnectionTTL(15_000);
         locator.setClientFailureCheckPeriod(5_000);
-        try {
-            connect(); // at once, so that a reachable broker is usable as soon as the link exists
-        } catch (Exception e) {
-            setProblem("cannot connect to " + settings.url() + ": " + describe(e));
-            LOG.warn("Queue store: {}; trying again every {} s", problem, CONNECT_RETRY_MILLIS / 1000);
-        }
-        this.connector = new Thread(this::connectLoop, "smtp-queue-artemis-connect");
-        connector.setDaemon(true);
-        connector.start();
+        return locator;
     }
 
     /** @return null when the broker can be used now, else why not */
@@ -179,7 +197,7 @@ final class BrokerLink implements AutoCloseable {
      */
     ClientSessionFactory newFactory() throws ActiveMQException {
         try {
-            return locator.createSessionFactory();
+            return workerLocator.createSessionFactory();
         } catch (ActiveMQException e) {
             throw e;
         } catch (Exception e) {
@@ -295,6 +313,7 @@ final class BrokerLink implements AutoCloseable {
             closeNow(current);
         }
         locator.close();
+        workerLocator.close();
         try {
             connector.join(5000);
         } catch (InterruptedException e) {

@@ -57,6 +57,9 @@ final class EmbeddedBroker implements AutoCloseable {
                 configuration.getJournalLocation(), settings.acceptor().isBlank() ? "" : ", accepting on " + settings.acceptor());
     }
 
+    /** The broker's threads: each takes stack and memory, and on a few cores more threads only wait for each other. */
+    static final int BROKER_THREADS = 12;
+
     private static Configuration builtIn(Settings settings) throws Exception {
         Path directory = Files.createDirectories(settings.directory());
         ConfigurationImpl configuration = new ConfigurationImpl();
@@ -64,6 +67,7 @@ final class EmbeddedBroker implements AutoCloseable {
         configuration.setPersistenceEnabled(true);
         configuration.setSecurityEnabled(false);
         configuration.setJMXManagementEnabled(false);
+        configuration.setThreadPoolMaxSize(BROKER_THREADS); // 30 by default: the in-VM hand-offs need far fewer
         configuration.setJournalType(JournalType.NIO);
         configuration.setJournalDatasync(true);
         configuration.setJournalSyncTransactional(true);

@@ -56,13 +56,12 @@ final class QueueContent implements MessageContent, AutoCloseable {
         return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
     }
 
-    /** Writes the content into a message for the broker: whole when small, streamed when large. */
+    /**
+     * Gives the content to a message for the broker as a stream: the producer's session sends it whole or, from its
+     * large message size on, streamed into a file of the broker's.
+     */
     void into(ClientMessage message) throws IOException {
-        if (bytes != null) {
-            message.writeBodyBufferBytes(bytes);
-        } else {
-            message.setBodyInputStream(Files.newInputStream(file));
-        }
+        message.setBodyInputStream(bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file));
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,6 +69,25 @@ public class ArtemisStoreTest {
         }
         assertEquals(first.length, content.size());
         return first;
+    }
+
+    @Test
+    public void theDefaultMemoryLimitFollowsTheHeap() {
+        long mib = 1024 * 1024;
+        assertEquals("an eighth of the app's 128 MiB heap", 16 * mib, ArtemisStore.memoryLimit(0, 128 * mib));
+        assertEquals("at most 32 MiB", 32 * mib, ArtemisStore.memoryLimit(0, 6144 * mib));
+        assertEquals("at least 1 MiB", mib, ArtemisStore.memoryLimit(0, 4 * mib));
+        assertEquals("as configured", 5 * mib, ArtemisStore.memoryLimit(5 * mib, 128 * mib));
+    }
+
+    @Test
+    public void theHeapGuardReadsTheOldGenerationAfterCollection() {
+        assertEquals(0, HeapGuard.percent(null));
+        assertEquals("no maximum: nothing to compare with", 0, HeapGuard.percent(new MemoryUsage(0, 50, 60, -1)));
+        assertEquals(79, HeapGuard.percent(new MemoryUsage(0, 79, 100, 100)));
+        assertEquals(80, HeapGuard.percent(new MemoryUsage(0, 80, 100, 100)));
+        int now = new HeapGuard().percentInUse();
+        assertTrue("this JVM's old generation, in use after collection: " + now, now >= 0 && now < 100);
     }
 
     @Test
