@@ -89,7 +89,11 @@ final class EmbeddedBroker implements AutoCloseable {
         if (settings.maxQueueSize() > 0) {
             queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL).setMaxSizeBytes(settings.maxQueueSize());
         } else {
-            queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE).setMaxSizeBytes(settings.memoryLimit());
+            // what the broker reads back from its pages is held on top of the limit: at most as much again, in pages
+            // of a quarter of it (by default 10 MiB pages and twice that read back, more than a small heap has room for)
+            int page = (int) Math.min(10L * 1024 * 1024, settings.memoryLimit() / 4);
+            queue.setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE).setMaxSizeBytes(settings.memoryLimit())
+                    .setPageSizeBytes(page).setMaxReadPageBytes(4 * page);
         }
         // as a stock broker.xml has it, so that the broker's own queues (management replies) have them too
         configuration.addAddressSetting("#", new AddressSettings().setDeadLetterAddress(SimpleString.of("DLQ"))
