@@ -26,8 +26,8 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * An exported application started as a user starts it: {@code java -jar} in a
- * folder of its own with a {@code conf/} (one STARTTLS binding on 127.0.0.1 and
+ * An exported application started as a user starts it: {@code java @jvm.options -jar}
+ * (the app's JVM options) in a folder of its own with a {@code conf/} (one STARTTLS binding on 127.0.0.1 and
  * the domain example.org), the web console on a free port, and the Gogo shell
  * on its standard input.
  */
@@ -74,7 +74,7 @@ final class ExportedApp implements AutoCloseable {
     }
 
     private void start() throws IOException {
-        process = new ProcessBuilder(java.toString(),
+        process = new ProcessBuilder(java.toString(), "@" + Paths.get("jvm.options").toAbsolutePath(),
                 "-Dorg.osgi.service.http.port=" + http, "-jar", Paths.get(System.getProperty("app.target"), jar).toString())
                 .directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
