@@ -120,6 +120,26 @@ stop_postfix() { # DIR
   [ -f "$1/etc/main.cf" ] && postfix -c "$1/etc" stop >/dev/null 2>&1 || true
 }
 
+# ---- the smarthost: Postfix's smtp-sink on loopback, which takes every message and keeps none
+SINK_PID=
+SINK_OUT=
+start_sink() { # PORT OUTPUT_FILE: a fresh sink, its message count from zero
+  stop_sink
+  SINK_OUT=$2
+  : > "$SINK_OUT"
+  smtp-sink -c -u nobody 127.0.0.1:"$1" 1024 > "$SINK_OUT" 2>&1 &
+  SINK_PID=$!
+  await_port "$1" || { log "smtp-sink did not start"; exit 1; }
+}
+stop_sink() {
+  if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; wait "$SINK_PID" 2>/dev/null || true; fi
+  SINK_PID=
+}
+sink_count() { # messages the smarthost took since it started
+  local count; count=$(tr '\r' '\n' < "$SINK_OUT" | grep -ao 'mesg=[0-9]*' | tail -1 | cut -d= -f2)
+  echo "${count:-0}"
+}
+
 # ---- measurements
 # pids: a process id as it is (the suite's JVM), or every process of the Postfix instance in DIR
 pids_of() { # PID | DIR
@@ -131,7 +151,7 @@ cpu_ticks() { # user+system ticks of the processes (children that exited include
   local total=0
   for pid in $(pids_of "$1"); do
     [ -r /proc/$pid/stat ] || continue
-    read -r -a f < <(sed 's/^.*) //' /proc/$pid/stat)
+    read -r -a f < <(sed 's/^.*) //' /proc/$pid/stat 2>/dev/null)
     total=$((total + f[11] + f[12] + f[13] + f[14]))
   done
   echo $total
@@ -139,10 +159,14 @@ cpu_ticks() { # user+system ticks of the processes (children that exited include
 rss_kib() {
   local total=0
   for pid in $(pids_of "$1"); do
-    [ -r /proc/$pid/status ] || continue
-    total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$pid/status)))
+    local kib; kib=$(awk '/^VmRSS/ {print $2}' /proc/"$pid"/status 2>/dev/null || true)
+    total=$((total + ${kib:-0}))
   done
   echo $total
+}
+
+hwm_kib() { # the peak resident memory of one process since it started
+  awk '/^VmHWM/ {print $2}' /proc/"$1"/status 2>/dev/null || echo 0
 }
 
 # median and spread of numbers on stdin: "median (min-max)"
@@ -151,6 +175,16 @@ median_spread() {
     if (NR == 0) { print "-"; exit }
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
+
+# ratios RESULTS WORKLOAD SERVER COLUMN: for each repetition, SERVER's value in COLUMN divided by
+# Postfix's in the same repetition (RESULTS: lines "rep workload server value...")
+ratios() {
+  awk -v w="$2" -v s="$3" -v c="$4" '$2 == w { v[$1 " " $3] = $c } END {
+    for (k in v) { split(k, a, " "); if (a[2] == s && v[a[1] " postfix"] > 0) print v[k] / v[a[1] " postfix"] } }' "$1"
+}
+column() { # RESULTS WORKLOAD SERVER COLUMN: the values of one server
+  awk -v w="$2" -v s="$3" -v c="$4" '$2 == w && $3 == s { print $c }' "$1"
 }
 
 # ---- where the servers keep their mail: FS=image (default) puts the work directory on an

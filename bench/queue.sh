@@ -42,23 +42,6 @@ SINK_PORT=2527
 SERVERS=(artemis spool postfix)
 WORKLOADS=(gateway-5k gateway-100k local-5k)
 
-SINK_PID=
-start_sink() { # fresh counters
-  stop_sink
-  : > "$WORK/sink.out"
-  smtp-sink -c -u nobody 127.0.0.1:$SINK_PORT 1024 > "$WORK/sink.out" 2>&1 &
-  SINK_PID=$!
-  await_port $SINK_PORT || { log "smtp-sink did not start"; exit 1; }
-}
-stop_sink() {
-  if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; wait "$SINK_PID" 2>/dev/null || true; fi
-  SINK_PID=
-}
-sink_count() { # messages the smarthost took since it started
-  local count; count=$(tr '\r' '\n' < "$WORK/sink.out" | grep -ao 'mesg=[0-9]*' | tail -1 | cut -d= -f2)
-  echo "${count:-0}"
-}
-
 PIDS=()
 suite_home() { echo "$WORK/$1"; }
 start_suites() {
@@ -127,7 +110,7 @@ delivered() { # SERVER WORKLOAD
 clear_stored() { # SERVER
   local dir; dir=$(maildir_of "$1")
   if [ -d "$dir" ]; then find "$dir" -type f -delete; fi
-  start_sink
+  start_sink $SINK_PORT "$WORK/sink.out"
 }
 
 # one run, in this shell (it restarts the smarthost): writes "accepted/s end-to-end/s cpu-ms-per-message rss-MiB"
@@ -167,7 +150,7 @@ main() {
   if mountpoint -q "$WORK"; then umount "$WORK"; fi # left by a run that was killed
   rm -rf "$WORK"; mkdir -p "$WORK"
   use_fs "$WORK" 8
-  start_sink
+  start_sink $SINK_PORT "$WORK/sink.out"
   start_suites
   start_postfix_gateway
   # every server first takes each workload; a JVM goes on until its JIT compilers are done
@@ -208,12 +191,10 @@ main() {
     for store in artemis spool; do
       grep -q " $workload $store " "$results" || continue
       local accepted e2e cpu pcpu
-      accepted=$(awk -v w="$workload" -v s="$store" '$2 == w { v[$1 " " $3] = $4 } END {
-        for (k in v) { split(k, a, " "); if (a[2] == s) print v[k] / v[a[1] " postfix"] } }' "$results" | median_spread)
-      e2e=$(awk -v w="$workload" -v s="$store" '$2 == w { v[$1 " " $3] = $5 } END {
-        for (k in v) { split(k, a, " "); if (a[2] == s) print v[k] / v[a[1] " postfix"] } }' "$results" | median_spread)
-      cpu=$(awk -v w="$workload" -v s="$store" '$2 == w && $3 == s { print $6 }' "$results" | median_spread)
-      pcpu=$(awk -v w="$workload" '$2 == w && $3 == "postfix" { print $6 }' "$results" | median_spread)
+      accepted=$(ratios "$results" "$workload" $store 4 | median_spread)
+      e2e=$(ratios "$results" "$workload" $store 5 | median_spread)
+      cpu=$(column "$results" "$workload" $store 6 | median_spread)
+      pcpu=$(column "$results" "$workload" postfix 6 | median_spread)
       printf '%-13s %-8s | %-20s %-20s %s (%s)\n' "$workload" "$store" "$accepted" "$e2e" "$cpu" "$pcpu"
     done
   done

@@ -1,123 +1,195 @@
 #!/usr/bin/env bash
-# The throughput benchmark: the suite's exported app against a Postfix smtpd on the
-# same machine, in the same run, through the same workloads, interleaved.
+# The throughput benchmark: the suite's exported app, as it is shipped (its JVM options from
+# smtp.app/jvm.options, its default stores), against a private Postfix on the same machine,
+# through the same workloads, interleaved over several repetitions.
 #
-#   bench/run.sh            # every workload
-#   QUICK=1 bench/run.sh    # fewer messages, for a try
-#   ONLY=5120:50:per-message bench/run.sh   # one workload (size:sessions:mode)
+#   bench/run.sh                      # 3 repetitions of every workload, on a journaled ext4 image
+#   REPS=5 bench/run.sh
+#   FS=root bench/run.sh              # on the root file system instead
+#   QUICK=1 bench/run.sh              # a quarter of the messages, for a try
+#   ONLY="local-5k-50 latency-5k-50" bench/run.sh   # some workloads
 #
-# Builds the app if it is not built, installs Postfix (Debian's package, without
-# letting it start a daemon on port 25) for its smtp-source load generator and its
-# smtpd, and prints, per workload and server: messages per second (smtp-source),
-# the accept latency p50/p99/max (bench/SmtpLoad.java, which times each message:
-# the final dot sent to the 250), and the server's RSS and CPU time per message.
-# Both servers force every message to disk before their 250: the suite writes it
-# straight into the Maildir and fsyncs file and directory; Postfix's cleanup fsyncs
-# the queue file.
-# Postfix hands each message to its discard transport, the suite delivers each
-# into a Maildir.
+# Workloads, each with a connection per message:
+#   local-5k-50, local-5k-10, local-100k-50, local-100k-10: mail for a local mailbox, from 50
+#     or 10 sessions (smtp-source); the suite writes it into the Maildir before its 250 (file
+#     and directory forced to disk), Postfix forces its queue file to disk before its 250 and
+#     then hands the message to its discard transport;
+#   gateway-5k-50, gateway-100k-50: mail for another domain, forwarded to a smarthost
+#     (smtp-sink on loopback): the suite through its queue (the embedded Artemis broker),
+#     Postfix through its queue and smtp(8) with relayhost;
+#   latency-5k-50: as local-5k-50, from bench/SmtpLoad.java, which times every message from
+#     the final dot to the 250 (p50, p99).
+# Both servers keep their queues and mail on an ext4 file system with a journal (the default
+# of mkfs.ext4, as production servers run) in an image that the script creates, loop-mounts
+# (needs root) and removes again; FS=root keeps them on the root file system. Before every
+# run the stored mail is removed and the smarthost restarted. Every server first takes each
+# workload until its JIT compilers are done; then, per repetition and workload, the suite and
+# Postfix one after the other, in an order that alternates. Per run: accepted messages per
+# second, end-to-end messages per second (until the last one is in the Maildir, at the
+# smarthost, or out of Postfix's queue), CPU ms per message of the server's processes until
+# then, their resident memory at the end of the run; then the medians of the per-repetition
+# ratios to Postfix with their spread (min-max), and the suite's peak resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-WORK=$ROOT/bench/work
-SUITE_PORT=${SUITE_PORT:-2525}
-POSTFIX_PORT=${POSTFIX_PORT:-2526}
-SCALE=${QUICK:+1}
-SCALE=${SCALE:-4}
-
+WORK=$ROOT/bench/work/run
 . bench/lib.sh
 
-# ---- the suite: the exported app with a Maildir for bench.test (local mail goes straight in)
+REPS=${REPS:-3}
+SCALE=${QUICK:+1}
+SCALE=${SCALE:-4}
+SUITE_PORT=2525
+POSTFIX_PORT=2526
+SINK_PORT=2527
+SERVERS=(suite postfix)
+WORKLOADS=(local-5k-50 local-5k-10 local-100k-50 local-100k-10 gateway-5k-50 gateway-100k-50 latency-5k-50)
+SUITE_JAVA_OPTS="@$ROOT/smtp.app/jvm.options ${SUITE_JAVA_OPTS:-}"
+
 start_bench_suite() {
   local home=$WORK/suite
   rm -rf "$home"; mkdir -p "$home/conf"
-  printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$home/conf/smtp.delivery.config"
+  printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\nsmarthost="127.0.0.1:%s"\noutboundTls="none"\n' \
+    $SINK_PORT > "$home/conf/smtp.delivery.config"
   start_suite "$home" $SUITE_PORT
 }
 
-# ---- Postfix: a private instance that hands every message to its discard transport
+# Postfix: bench.test to the discard transport, every other domain to the smarthost
 start_bench_postfix() {
   start_postfix "$WORK/postfix" $POSTFIX_PORT "relay_domains = bench.test
-default_transport = discard
 relay_transport = discard
-local_transport = discard"
+relayhost = [127.0.0.1]:$SINK_PORT
+smtp_tls_security_level = none"
 }
 
 stop_all() {
+  stop_sink
   stop_suite
   stop_postfix "$WORK/postfix"
+  sleep 1
+  release_fs
 }
 trap stop_all EXIT
 
-server_pids() { if [ "$1" = suite ]; then echo "$SUITE_PID"; else echo "$WORK/postfix"; fi; }
-
-# wait until the server has handed off everything it accepted (its queue is empty); the suite
-# has nothing left once it answered: local mail is in the Maildir before its 250
-drain_queue() {
-  [ "$1" = suite ] && return
-  for _ in $(seq 1 600); do
-    [ -z "$(find "$WORK/postfix/queue/incoming" "$WORK/postfix/queue/active" "$WORK/postfix/queue/deferred" -type f 2>/dev/null | head -1)" ] && return
-    sleep 0.1
-  done
-}
-
 port_of() { [ "$1" = suite ] && echo $SUITE_PORT || echo $POSTFIX_PORT; }
+measured() { if [ "$1" = suite ]; then echo "$SUITE_PID"; else echo "$WORK/postfix"; fi; }
+maildir() { echo "$WORK/suite/data/mail/bench.test/sink/new"; }
+postfix_queued() { find "$WORK/postfix/queue/incoming" "$WORK/postfix/queue/active" "$WORK/postfix/queue/deferred" -type f 2>/dev/null | wc -l; }
 
-# one smtp-source run: prints "rate cpu_ms_per_msg rss_mib"
-run_source() { # server size sessions mode messages
-  local server=$1 size=$2 sessions=$3 mode=$4 count=$5 flags=""
-  [ "$mode" = long ] && flags="-d"
-  # neither server may still be working off an earlier run while this one is measured
-  drain_queue suite; drain_queue postfix
-  local ticks0 t0 t1 ticks1 hz
-  hz=$(getconf CLK_TCK)
-  ticks0=$(cpu_ticks "$(server_pids "$server")"); t0=$(date +%s.%N)
-  smtp-source -s "$sessions" -m "$count" -l "$size" $flags -f load@bench.test -t sink@bench.test \
-    -M load.bench.test 127.0.0.1:"$(port_of "$server")"
-  t1=$(date +%s.%N)
-  local rss; rss=$(rss_kib "$(server_pids "$server")")
-  drain_queue "$server"
-  ticks1=$(cpu_ticks "$(server_pids "$server")")
-  awk -v n="$count" -v t0="$t0" -v t1="$t1" -v c="$((ticks1 - ticks0))" -v hz="$hz" -v rss="$rss" \
-    'BEGIN { printf "%.0f %.3f %.0f\n", n / (t1 - t0), c * 1000 / hz / n, rss / 1024 }'
+# whether everything accepted in the run is where it goes
+done_with() { # SERVER WORKLOAD COUNT
+  case $1:$2 in
+    *:gateway-*) [ "$(sink_count)" -ge "$3" ] ;;
+    suite:*) [ "$(find "$(maildir)" -maxdepth 1 -type f | wc -l)" -ge "$3" ] ;;
+    postfix:*) [ "$(postfix_queued)" -eq 0 ] ;;
+  esac
 }
+
+clear_stored() {
+  if [ -d "$(maildir)" ]; then find "$(maildir)" -type f -delete; fi
+  start_sink $SINK_PORT "$WORK/sink.out"
+}
+
+# one run: writes "accepted/s e2e/s cpu-ms-per-message rss-MiB p50-ms p99-ms" into $WORK/run.out
+run_one() { # SERVER WORKLOAD
+  local server=$1 workload=$2 size sessions rcpt=sink@bench.test
+  IFS=- read -r kind kib sessions <<< "$workload"
+  size=$(( ${kib%k} * 1024 ))
+  [ "$kind" = gateway ] && rcpt=sink@relay.test
+  local count=$((size > 5120 ? 500 * SCALE : 2500 * SCALE))
+  clear_stored
+  local who; who=$(measured "$server")
+  local hz ticks0 ticks1 t0 t1 t2 rss p50=- p99=- refused=
+  hz=$(getconf CLK_TCK)
+  ticks0=$(cpu_ticks "$who"); t0=$(date +%s.%N)
+  if [ "$kind" = latency ]; then
+    local line
+    line=$(java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 "$(port_of "$server")" "$sessions" "$count" $size per-message $rcpt)
+    p50=$(grep -o 'p50=[0-9.]*' <<< "$line" | cut -d= -f2)
+    p99=$(grep -o 'p99=[0-9.]*' <<< "$line" | cut -d= -f2)
+  else
+    smtp-source -s "$sessions" -m "$count" -l $size -f load@bench.test -t $rcpt -M load.bench.test \
+      127.0.0.1:"$(port_of "$server")" || refused=1
+  fi
+  if [ -n "$refused" ]; then # smtp-source gives up at the first refusal: the run counts as no messages at all
+    log "$server $workload: a message was refused; the run counts as 0"
+    echo "0 0 0 0 - -" > "$WORK/run.out"
+    return
+  fi
+  t1=$(date +%s.%N)
+  rss=$(rss_kib "$who")
+  local deadline=$((SECONDS + 600))
+  until done_with "$server" "$workload" "$count"; do
+    [ $SECONDS -lt $deadline ] || { log "$server $workload: not done after 10 minutes"; break; }
+    sleep 0.05
+  done
+  t2=$(date +%s.%N)
+  ticks1=$(cpu_ticks "$who")
+  awk -v n="$count" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v c="$((ticks1 - ticks0))" -v hz="$hz" -v rss="$rss" \
+    -v p50="$p50" -v p99="$p99" \
+    'BEGIN { printf "%.0f %.0f %.3f %.0f %s %s\n", n / (t1 - t0), n / (t2 - t0), c * 1000 / hz / n, rss / 1024, p50, p99 }' \
+    > "$WORK/run.out"
+}
+
+selected() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 main() {
   install_postfix
   build_app
+  if mountpoint -q "$WORK"; then umount "$WORK"; fi # left by a run that was killed
   rm -rf "$WORK"; mkdir -p "$WORK"
+  use_fs "$WORK" 8
+  start_sink $SINK_PORT "$WORK/sink.out"
   start_bench_suite
   start_bench_postfix
-  # both servers first take a run of each size: the JVM compiles its hot code (C2) in the first
-  # fifteen thousand or so messages (its compiler threads are busy until then), and Postfix
-  # fills its caches
-  log "warming up"
-  for port in $SUITE_PORT $POSTFIX_PORT; do
-    smtp-source -s 50 -m $((6000 * SCALE)) -l 5120 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
-    smtp-source -s 50 -m $((250 * SCALE)) -l 102400 -f load@bench.test -t sink@bench.test 127.0.0.1:$port
+  log "suite: java $SUITE_JAVA_OPTS"
+  # every server first takes each workload; the JVM goes on until its JIT compilers are done
+  # (at most 12 rounds), so that what is measured is the server as it runs for days
+  for server in "${SERVERS[@]}"; do
+    local rounds=0
+    while :; do
+      rounds=$((rounds + 1))
+      for workload in "${WORKLOADS[@]}"; do
+        [[ $workload == latency-* ]] || run_one "$server" "$workload"
+      done
+      [ "$server" = postfix ] && break
+      if jit_settled "$SUITE_PID" && [ $rounds -ge 2 ]; then break; fi
+      [ $rounds -lt 12 ] || { log "suite: the JIT was still compiling after $rounds rounds"; break; }
+    done
+    log "warmed up $server: $rounds round(s)"
   done
-
-  printf '%-8s %-5s %-12s | %9s %9s %7s | %9s %9s %7s | %6s\n' size sess mode \
-    "suite/s" "cpu ms/m" "rss MiB" "postfix/s" "cpu ms/m" "rss MiB" ratio
-  for size in 5120 102400; do
-    for sessions in 10 50; do
-      for mode in per-message long; do
-        if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$size:$sessions:$mode" ]; then continue; fi
-        local count=$((size == 5120 ? 2500 * SCALE : 500 * SCALE))
-        read -r s_rate s_cpu s_rss < <(run_source suite $size $sessions $mode $count)
-        read -r p_rate p_cpu p_rss < <(run_source postfix $size $sessions $mode $count)
-        printf '%-8s %-5s %-12s | %9s %9s %7s | %9s %9s %7s | %6.2f\n' "$((size / 1024))KiB" "$sessions" "$mode" \
-          "$s_rate" "$s_cpu" "$s_rss" "$p_rate" "$p_cpu" "$p_rss" "$(awk -v a="$s_rate" -v b="$p_rate" 'BEGIN{print a/b}')"
+  local results=$WORK/results
+  : > "$results"
+  printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s\n' rep workload server "accepted/s" "e2e/s" "cpu ms/m" \
+    "rss MiB" "p50 ms" "p99 ms"
+  for rep in $(seq 1 "$REPS"); do
+    for workload in "${WORKLOADS[@]}"; do
+      selected "$workload" || continue
+      local order=("${SERVERS[@]}")
+      [ $((rep % 2)) -eq 0 ] && order=("${SERVERS[1]}" "${SERVERS[0]}")
+      for server in "${order[@]}"; do
+        run_one "$server" "$workload"
+        read -r accepted e2e cpu rss p50 p99 < "$WORK/run.out"
+        printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s\n' "$rep" "$workload" "$server" "$accepted" "$e2e" \
+          "$cpu" "$rss" "$p50" "$p99"
+        echo "$rep $workload $server $accepted $e2e $cpu $rss $p50 $p99" >> "$results"
       done
     done
   done
-
   echo
-  echo "accept latency (bench/SmtpLoad.java: 5 KiB, 50 sessions, a connection per message)"
-  for server in suite postfix; do
-    drain_queue suite; drain_queue postfix
-    printf '%-8s ' "$server"
-    java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 "$(port_of $server)" 50 $((2500 * SCALE)) 5120 per-message
+  echo "medians over $REPS repetitions of the per-repetition ratios to Postfix (min-max)"
+  printf '%-16s | %-20s %-20s %-20s %-20s %-20s\n' workload accepted end-to-end "cpu ms/m suite" \
+    "cpu ms/m postfix" "p99 suite/postfix"
+  for workload in "${WORKLOADS[@]}"; do
+    grep -q " $workload suite " "$results" || continue
+    local p99=-
+    [[ $workload == latency-* ]] && p99=$(ratios "$results" "$workload" suite 9 | median_spread)
+    printf '%-16s | %-20s %-20s %-20s %-20s %s\n' "$workload" \
+      "$(ratios "$results" "$workload" suite 4 | median_spread)" \
+      "$(ratios "$results" "$workload" suite 5 | median_spread)" \
+      "$(column "$results" "$workload" suite 6 | median_spread)" \
+      "$(column "$results" "$workload" postfix 6 | median_spread)" "$p99"
   done
+  echo
+  echo "the suite's peak resident memory since it started: $(( $(hwm_kib "$SUITE_PID") / 1024 )) MiB"
 }
 main "$@"
