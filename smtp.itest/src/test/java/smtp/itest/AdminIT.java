@@ -163,7 +163,11 @@ public class AdminIT extends SuiteSupport {
         startSuite();
         awaitListening("127.0.0.1", first);
         awaitListening("127.0.0.1", second);
-        assertEquals(Result.Status.OK, health("smtp.binding", firstPid).getStatus());
+        // the health check reads the listener's status service, which follows the port a moment later
+        assertEquals(Result.Status.OK, await("binding healthy", () -> {
+            Result result = health("smtp.binding", firstPid);
+            return result.isOk() ? result : null;
+        }).getStatus());
 
         assertEquals("Binding " + firstPid + " disabled", smtp("disable", firstPid));
         awaitClosed("127.0.0.1", first);

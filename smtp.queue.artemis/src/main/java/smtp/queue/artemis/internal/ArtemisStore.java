@@ -78,6 +78,11 @@ public final class ArtemisStore implements QueueStore {
 
     @Activate
     public ArtemisStore(ArtemisConfiguration config) throws Exception {
+        this(config, HeapGuard.REFUSE_PERCENT);
+    }
+
+    /** @param heapRefusePercent for the embedded broker: the heap's share in use from which mail is refused */
+    ArtemisStore(ArtemisConfiguration config, int heapRefusePercent) throws Exception {
         Path journal = Paths.get(config.journalDirectory()).toAbsolutePath();
         boolean embedded = config.url().isBlank();
         if (embedded) {
@@ -85,7 +90,7 @@ public final class ArtemisStore implements QueueStore {
                     config.maxQueueSize(), memoryLimit(config.memoryLimit(), Runtime.getRuntime().maxMemory()),
                     config.brokerConfiguration().isBlank() ? null : Paths.get(config.brokerConfiguration()).toAbsolutePath()));
             this.location = "embedded broker, journal " + journal;
-            this.heap = new HeapGuard();
+            this.heap = new HeapGuard(heapRefusePercent);
         } else {
             this.broker = null;
             this.location = config.url().trim();

@@ -22,8 +22,15 @@ final class HeapGuard {
     static final int REFUSE_PERCENT = 80;
 
     private final MemoryPoolMXBean tenured;
+    private final int refusePercent;
 
     HeapGuard() {
+        this(REFUSE_PERCENT);
+    }
+
+    /** @param refusePercent share of the old generation in use after a collection from which mail is refused */
+    HeapGuard(int refusePercent) {
+        this.refusePercent = refusePercent;
         // the heap pool that the collector reports after each collection and that can grow the most: the old generation
         this.tenured = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(pool -> pool.getType() == MemoryType.HEAP && pool.isCollectionUsageThresholdSupported())
@@ -49,7 +56,7 @@ final class HeapGuard {
     /** @return why no more mail is taken now, or null while there is room */
     String problem() {
         int percent = percentInUse();
-        if (percent < REFUSE_PERCENT) {
+        if (percent < refusePercent) {
             return null;
         }
         return "the queue holds as much as the heap can take (" + percent + "% of the old generation in use after "

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -81,6 +83,22 @@ public class ArtemisStoreTest {
     }
 
     @Test
+    public void aHeapFullOfDeferredMailMeansNewMailIsRefusedInsteadOfRunningOut() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of(), 0); // as if the heap were full
+        try {
+            DeliveryException refused = assertThrows(DeliveryException.class,
+                    () -> store.store(entry("H1", "a@x.test", "b@y.test"), new ByteArrayInputStream(CONTENT)));
+            assertEquals("the mail queue is full, try again later", refused.getMessage());
+            QueueStatusDTO status = store.status();
+            assertFalse(status.available);
+            assertTrue(status.problem, status.problem.contains("as much as the heap can take"));
+            assertEquals("nothing was queued", List.of(), store.list());
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
     public void theHeapGuardReadsTheOldGenerationAfterCollection() {
         assertEquals(0, HeapGuard.percent(null));
         assertEquals("no maximum: nothing to compare with", 0, HeapGuard.percent(new MemoryUsage(0, 50, 60, -1)));
@@ -135,6 +153,10 @@ public class ArtemisStoreTest {
                 store.store(entry("D1", "a@x.test", "b@y.test"), new ByteArrayInputStream(CONTENT));
                 next(handed);
                 QueueEntryDTO waiting = awaitAttempts(store, "D1", 1);
+                try (Stream<Path> held = Files.list(folder.getRoot().toPath().resolve("queue/large-messages"))) {
+                    assertEquals("the held message's content waits in a file of the broker's, not in its memory", 1,
+                            held.count());
+                }
                 assertEquals(List.of("b@y.test"), waiting.recipients);
                 assertEquals("mx.y.test said: 451 4.3.0 later", waiting.lastError);
                 assertEquals(List.of("D1"), store.list().stream().map(e -> e.queueId).toList());
