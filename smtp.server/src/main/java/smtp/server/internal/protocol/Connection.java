@@ -35,6 +35,8 @@ final class Connection implements Input.Source {
     private boolean metered;
     private int soTimeout = -1;
     private final ReadTimeouts watch;
+    /** Whether the watch knows this connection: from its first plain read on, so that one never run is not left there. */
+    private boolean watched;
     /** Whether a plain read is waiting, and until when: read by the watch. */
     private volatile boolean reading;
     private volatile long readDeadline;
@@ -59,7 +61,6 @@ final class Connection implements Input.Source {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.nanosPerByte = minDataRate > 0 ? TimeUnit.SECONDS.toNanos(1) / minDataRate : 0;
         startRequest();
-        watch.watch(this);
     }
 
     /** A new command is awaited: it has the idle timeout to arrive. */
@@ -107,6 +108,10 @@ final class Connection implements Input.Source {
     }
 
     private int watchedRead(byte[] buffer, int offset, int length) throws IOException {
+        if (!watched) {
+            watch.watch(this);
+            watched = true;
+        }
         readDeadline = deadline;
         reading = true;
         try {
