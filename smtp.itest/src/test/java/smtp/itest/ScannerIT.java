@@ -176,7 +176,7 @@ public class ScannerIT extends SuiteSupport {
         Path folder = work.resolve("quarantine");
         assertTrue(Files.readString(folder.resolve(queueId + ".eml")).contains(Base64.getMimeEncoder()
                 .encodeToString(EICAR.getBytes(StandardCharsets.US_ASCII))));
-        assertTrue(Files.readString(folder.resolve(queueId + ".txt")).contains("threat: Eicar-Test-Signature"));
+        assertTrue(Files.readString(folder.resolve(queueId + ".txt")).contains("reason: clamav: Eicar-Test-Signature"));
         assertEquals(List.of(), files(mailbox("bob@example.org")));
 
         try (LogCapture log = new LogCapture()) {

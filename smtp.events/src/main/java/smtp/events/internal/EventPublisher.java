@@ -10,6 +10,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
 import smtp.server.spi.MessageDTO;
+import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
 import smtp.server.spi.SessionDTO;
 import smtp.server.spi.SessionListener;
@@ -61,6 +62,24 @@ public final class EventPublisher implements SessionListener {
         eventAdmin.postEvent(new Event(SmtpEvents.AV_SCAN_RESULT, properties));
     }
 
+    @Override
+    public void policyDecided(SessionDTO session, PolicyResultDTO result) {
+        Map<String, Object> properties = sessionProperties(session);
+        properties.put(SmtpEvents.POLICY, result.policy);
+        properties.put(SmtpEvents.STAGE, result.stage);
+        properties.put(SmtpEvents.ACTION, result.action);
+        properties.put(SmtpEvents.DURATION, result.durationMillis);
+        putIfPresent(properties, SmtpEvents.REPLY, result.reply);
+        putIfPresent(properties, SmtpEvents.FAILURE, result.failure);
+        if (result.headers != null && result.headers.length > 0) {
+            properties.put(SmtpEvents.HEADERS, result.headers.clone());
+        }
+        putIfPresent(properties, SmtpEvents.SENDER, result.sender);
+        putIfPresent(properties, SmtpEvents.RECIPIENT, result.recipient);
+        putIfPresent(properties, SmtpEvents.QUEUE_ID, result.queueId);
+        eventAdmin.postEvent(new Event(SmtpEvents.POLICY_VERDICT, properties));
+    }
+
     static Map<String, Object> sessionProperties(SessionDTO session) {
         Map<String, Object> properties = new HashMap<>();
         properties.put(SmtpEvents.TIMESTAMP, System.currentTimeMillis());
@@ -72,6 +91,8 @@ public final class EventPublisher implements SessionListener {
         properties.put(SmtpEvents.TLS, session.tls);
         putIfPresent(properties, SmtpEvents.HELO, session.heloName);
         putIfPresent(properties, SmtpEvents.USER, session.authenticatedUser);
+        putIfPresent(properties, SmtpEvents.BINDING, session.binding);
+        putIfPresent(properties, SmtpEvents.USAGE, session.usage);
         return properties;
     }
 

@@ -10,6 +10,7 @@ import org.junit.Test;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
+import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
 import smtp.server.spi.SessionDTO;
 import smtp.server.events.SmtpEvents;
@@ -59,6 +60,36 @@ public class EventPublisherTest {
         assertEquals("Q1", event.getProperty(SmtpEvents.QUEUE_ID));
         assertEquals("S1", event.getProperty(SmtpEvents.SESSION_ID));
         assertEquals(40000, event.getProperty(SmtpEvents.CLIENT_PORT));
+    }
+
+    @Test
+    public void policyVerdictsBecomePolicyEventsWithTypedProperties() {
+        SessionDTO session = session();
+        session.binding = "mx";
+        session.usage = "external";
+        PolicyResultDTO result = new PolicyResultDTO();
+        result.policy = "ratelimit";
+        result.stage = "RCPT";
+        result.action = "DEFER";
+        result.reply = "451 4.7.0 Rate limit per-client exceeded";
+        result.durationMillis = 3;
+        result.sender = "alice@client.test";
+        result.recipient = "bob@example.org";
+        publisher.policyDecided(session, result);
+        Event event = posted.get(0);
+        assertEquals(SmtpEvents.POLICY_VERDICT, event.getTopic());
+        assertEquals("ratelimit", event.getProperty(SmtpEvents.POLICY));
+        assertEquals("RCPT", event.getProperty(SmtpEvents.STAGE));
+        assertEquals("DEFER", event.getProperty(SmtpEvents.ACTION));
+        assertEquals("451 4.7.0 Rate limit per-client exceeded", event.getProperty(SmtpEvents.REPLY));
+        assertEquals(3L, event.getProperty(SmtpEvents.DURATION));
+        assertEquals("bob@example.org", event.getProperty(SmtpEvents.RECIPIENT));
+        assertEquals("alice@client.test", event.getProperty(SmtpEvents.SENDER));
+        assertEquals("mx", event.getProperty(SmtpEvents.BINDING));
+        assertEquals("external", event.getProperty(SmtpEvents.USAGE));
+        assertFalse(event.containsProperty(SmtpEvents.FAILURE));
+        assertFalse(event.containsProperty(SmtpEvents.HEADERS));
+        assertFalse(event.containsProperty(SmtpEvents.QUEUE_ID));
     }
 
     @Test

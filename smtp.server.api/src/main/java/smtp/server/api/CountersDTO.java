@@ -1,5 +1,8 @@
 package smtp.server.api;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 import org.osgi.annotation.versioning.ProviderType;
 import org.osgi.dto.DTO;
 
@@ -33,4 +36,7 @@ public class CountersDTO extends DTO {
 
     /** Scanner verdicts: failed (the scanner could not decide). */
     public long scansFailed;
+
+    /** Verdicts of the policy plugins: by plugin name, the count of each action (CONTINUE, REJECT, DEFER, ...). */
+    public Map<String, Map<String, Long>> policyVerdicts = new TreeMap<>();
 }

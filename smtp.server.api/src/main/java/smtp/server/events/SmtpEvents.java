@@ -27,6 +27,11 @@ public final class SmtpEvents {
     public static final String MESSAGE_RECEIVED = "smtp/MessageReceived";
     /** A data-scanning plugin gave a verdict. Session and scan properties. */
     public static final String AV_SCAN_RESULT = "smtp/AVScanResult";
+    /**
+     * A policy plugin gave its verdict at a stage of a session (or failed, and its failure policy decided). Session
+     * and policy properties; {@link #SENDER}, {@link #RECIPIENT} and {@link #QUEUE_ID} where known.
+     */
+    public static final String POLICY_VERDICT = "smtp/PolicyVerdict";
 
     /** {@code Long}: when the event happened, milliseconds since the epoch. */
     public static final String TIMESTAMP = "timestamp";
@@ -47,6 +52,10 @@ public final class SmtpEvents {
     public static final String TLS = "tls";
     /** {@code String}: authenticated user; absent when none. */
     public static final String USER = "user";
+    /** {@code String}: name of the binding the client connected to. */
+    public static final String BINDING = "binding";
+    /** {@code String}: usage of the address the client connected to, {@code internal} or {@code external}. */
+    public static final String USAGE = "usage";
 
     /** {@code String}: reverse path; the empty string for the null sender. */
     public static final String SENDER = "sender";
@@ -63,6 +72,21 @@ public final class SmtpEvents {
     public static final String VERDICT = "verdict";
     /** {@code String}: threat name or failure reason; absent when clean. */
     public static final String THREAT = "threat";
-    /** {@code Long}: scan duration in milliseconds. */
+    /** {@code Long}: scan duration, or the time a policy plugin took, in milliseconds. */
     public static final String DURATION = "duration";
+
+    /** {@code String}: name of the policy plugin. */
+    public static final String POLICY = "policy";
+    /** {@code String}: the stage, a {@code PolicyStage} name (CONNECT, HELO, AUTH, MAIL, RCPT, END_OF_MESSAGE). */
+    public static final String STAGE = "stage";
+    /** {@code String}: what the session did, a {@code PolicyVerdict.Action} name (CONTINUE, ACCEPT, REJECT, ...). */
+    public static final String ACTION = "action";
+    /** {@code String}: the reply the client was given when the verdict refused; absent otherwise. */
+    public static final String REPLY = "reply";
+    /** {@code String}: why the plugin failed (threw, no answer, timed out); absent when it answered. */
+    public static final String FAILURE = "failure";
+    /** {@code String[]}: header fields the verdict added; absent when none. */
+    public static final String HEADERS = "headers";
+    /** {@code String}: at RCPT, the recipient asked about. */
+    public static final String RECIPIENT = "recipient";
 }

@@ -31,6 +31,12 @@ public class SessionDTO extends DTO {
     /** The user the client authenticated as, or {@code null}. */
     public String authenticatedUser;
 
+    /** Name of the binding the client connected to. */
+    public String binding;
+
+    /** Usage of the address the client connected to: {@code internal} or {@code external}. */
+    public String usage;
+
     /** When the client connected, in milliseconds since the epoch. */
     public long startedAt;
 }

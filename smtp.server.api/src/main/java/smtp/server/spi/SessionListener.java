@@ -6,7 +6,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Whiteboard service told about SMTP sessions and the messages they carry.
  * <p>
  * Calls arrive on the session's own thread, in order: {@link #connected}, then
- * for each message {@link #messageScanned} (once per scanner) and
+ * {@link #policyDecided} for each verdict of a policy plugin, for each message {@link #messageScanned} (once per scanner) and
  * {@link #messageReceived}, then {@link #disconnected}. An implementation must
  * return quickly and must not block; what it throws is logged and ignored.
  * The DTOs passed in are copies that the implementation may keep.
@@ -37,6 +37,14 @@ public interface SessionListener {
      * @param result the verdict
      */
     default void messageScanned(SessionDTO session, ScanResultDTO result) {}
+
+    /**
+     * A policy plugin gave its verdict at a stage of the session (or failed, and its failure policy decided).
+     *
+     * @param session the session, as it is at that stage
+     * @param result the verdict
+     */
+    default void policyDecided(SessionDTO session, PolicyResultDTO result) {}
 
     /**
      * The session ended: the client quit, timed out or was disconnected.

@@ -7,8 +7,12 @@
  * {@link smtp.server.spi.MessageScanner} services scan every accepted message
  * ({@link smtp.server.spi.Scanner} properties give their order and policy);
  * {@link smtp.server.spi.Authenticator} services check SMTP AUTH credentials.
+ * {@link smtp.server.spi.PolicyPlugin} services are asked at each stage of a
+ * session ({@link smtp.server.spi.Policy} properties give their stages, time
+ * limit, failure policy and bindings) and answer with a
+ * {@link smtp.server.spi.PolicyVerdict}.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package smtp.server.spi;
 

@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.apache.felix.webconsole.servlet.AbstractServlet;
 import org.apache.felix.webconsole.servlet.ServletConstants;
@@ -198,6 +201,30 @@ public final class SmtpPage extends AbstractServlet {
                 + row("Bytes accepted", counters.bytesAccepted) + row("Scans: clean", counters.scansClean)
                 + row("Scans: infected", counters.scansInfected) + row("Scans: failed", counters.scansFailed)
                 + "</tbody></table>");
+        renderPolicyVerdicts(out, counters.policyVerdicts);
+    }
+
+    /** One row per policy plugin, one column per action any of them took. */
+    static void renderPolicyVerdicts(PrintWriter out, Map<String, Map<String, Long>> verdicts) {
+        out.println("<h2>Policy verdicts</h2>");
+        if (verdicts == null || verdicts.isEmpty()) {
+            out.println("<p class='statline' id='smtp-policy-verdicts'>none yet (no policy plugin has been asked)</p>");
+            return;
+        }
+        Set<String> actions = new TreeSet<>();
+        verdicts.values().forEach(counts -> actions.addAll(counts.keySet()));
+        StringBuilder table = new StringBuilder("<table class='nicetable' id='smtp-policy-verdicts'><thead><tr><th>Plugin</th>");
+        actions.forEach(action -> table.append("<th>").append(Html.escape(action)).append("</th>"));
+        table.append("</tr></thead><tbody>");
+        new TreeMap<>(verdicts).forEach((plugin, counts) -> {
+            table.append("<tr><td>").append(Html.escape(plugin)).append("</td>");
+            for (String action : actions) {
+                table.append("<td data-policy='").append(Html.escape(plugin)).append("' data-action='")
+                        .append(Html.escape(action)).append("'>").append(counts.getOrDefault(action, 0L)).append("</td>");
+            }
+            table.append("</tr>");
+        });
+        out.println(table.append("</tbody></table>"));
     }
 
     private static String row(String name, long value) {

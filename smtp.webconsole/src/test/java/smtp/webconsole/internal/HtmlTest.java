@@ -34,5 +34,19 @@ public class HtmlTest {
         assertEquals("external port 2525", BindingNames.of("pid", properties));
         assertEquals("internal port 25", BindingNames.of("pid", new Hashtable<>()));
         assertEquals("pid", BindingNames.of("pid", null));
+        properties.put("name", "mx");
+        assertEquals("mx (external port 2525)", BindingNames.of("pid", properties));
+    }
+
+    @Test
+    public void policyVerdictsAreATableOfPluginsByActionWithNamesEscaped() {
+        java.io.StringWriter html = new java.io.StringWriter();
+        SmtpPage.renderPolicyVerdicts(new java.io.PrintWriter(html, true), java.util.Map.of(
+                "<b>rate</b>", java.util.Map.of("CONTINUE", 7L, "DEFER", 2L), "dnsbl", java.util.Map.of("REJECT", 1L)));
+        String text = html.toString();
+        assertEquals(true, text.contains("<th>CONTINUE</th><th>DEFER</th><th>REJECT</th>"));
+        assertEquals(true, text.contains("<tr><td>&lt;b&gt;rate&lt;/b&gt;</td><td data-policy='&lt;b&gt;rate&lt;/b&gt;' "
+                + "data-action='CONTINUE'>7</td>"));
+        assertEquals(true, text.contains("<td data-policy='dnsbl' data-action='CONTINUE'>0</td>"));
     }
 }

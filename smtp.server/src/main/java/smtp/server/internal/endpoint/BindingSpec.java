@@ -18,23 +18,24 @@ import smtp.server.internal.session.Usage;
  * address of one interface, or every address of one usage, on one port.
  *
  * @param pid the PID of the binding's configuration, or null for the implicit binding
+ * @param name the binding's name, as policy plugins know it
  * @param address an IP address, or null
  * @param interfaceName a network interface, or null
  * @param usage the usage whose addresses it covers, when neither address nor interface is given
  */
-public record BindingSpec(String pid, boolean enabled, String address, String interfaceName, Usage usage, int port,
+public record BindingSpec(String pid, String name, boolean enabled, String address, String interfaceName, Usage usage, int port,
         TlsMode tlsMode, String tlsProfile, boolean requireTls, LineEndings lineEndings, boolean requireAuth,
         boolean authWithoutTls, List<Network> proxyFrom) {
 
     /** The implicit binding: every address of one usage on one port. */
     public static BindingSpec implicit(Usage usage, int port) {
-        return new BindingSpec(null, true, null, null, usage, port, TlsMode.NONE, null, false,
+        return new BindingSpec(null, usage.name().toLowerCase(java.util.Locale.ROOT) + ":" + port, true, null, null, usage, port, TlsMode.NONE, null, false,
                 LineEndings.REJECT, false, false, List.of());
     }
 
     /** @return the settings of an endpoint of this binding on an address of the given usage */
     public EndpointSettings settings(Usage addressUsage) {
-        return new EndpointSettings(addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls,
+        return new EndpointSettings(name, addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls,
                 lineEndings, requireAuth, authWithoutTls, proxyFrom);
     }
 

@@ -93,7 +93,10 @@ public final class Binding {
             throw new IllegalArgumentException("proxyProtocol needs proxyNetworks: the networks of the proxies that may "
                     + "connect (for example 127.0.0.1/32)");
         }
-        return new BindingSpec(pid, config.enabled(), address.isEmpty() ? null : address,
+        String where = !address.isEmpty() ? address : !interfaceName.isEmpty() ? interfaceName
+                : usage.isEmpty() ? "internal" : usage.toLowerCase(Locale.ROOT);
+        String name = config.name().isBlank() ? where + ":" + port : config.name().strip();
+        return new BindingSpec(pid, name, config.enabled(), address.isEmpty() ? null : address,
                 interfaceName.isEmpty() ? null : interfaceName,
                 address.isEmpty() && interfaceName.isEmpty() ? Usage.parse(usage.isEmpty() ? "internal" : usage) : null,
                 port, tlsMode, tlsProfile, config.requireTls(), lineEndings, config.requireAuth(), config.authWithoutTls(),

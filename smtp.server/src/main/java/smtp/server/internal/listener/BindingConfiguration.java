@@ -11,6 +11,11 @@ import org.osgi.service.metatype.annotations.Option;
                 + "the binding covers every Internal interface.")
 @interface BindingConfiguration {
 
+    @AttributeDefinition(name = "Name", required = false,
+            description = "The binding's name, as policy plugins (smtp.policy.bindings), the log and the console know it. "
+                    + "Empty: the address, interface or usage and the port, for example '127.0.0.1:25'.")
+    String name() default "";
+
     @AttributeDefinition(name = "Enabled",
             description = "Whether this binding listens. Disabling it closes its port and lets its sessions finish "
                     + "(smtp.server drainGracePeriod); the other bindings and delivery go on.")
@@ -74,5 +79,5 @@ import org.osgi.service.metatype.annotations.Option;
                     + "127.0.0.1/32 or 10.0.0.0/8. Required then.")
     String[] proxyNetworks() default {};
 
-    String webconsole_configurationFactory_nameHint() default "{address}{interfaceName}{usage} port {port} {tlsMode}";
+    String webconsole_configurationFactory_nameHint() default "{name} {address}{interfaceName}{usage} port {port} {tlsMode}";
 }

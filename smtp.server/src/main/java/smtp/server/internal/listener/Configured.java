@@ -14,7 +14,8 @@ import smtp.server.internal.auth.Authenticators;
 import smtp.server.internal.endpoint.InterfaceUsage;
 import smtp.server.internal.message.Pipeline;
 import smtp.server.internal.message.RecipientPolicy;
-import smtp.server.internal.message.Scanners;
+import smtp.server.internal.policy.Policies;
+import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.net.Network;
 import smtp.server.internal.protocol.ReadTimeouts;
 import smtp.server.internal.protocol.ServerContext;
@@ -33,7 +34,7 @@ record Configured(InterfaceUsage usages, ServerContext context) {
     static final long HEAP_PER_CONNECTION = 256 * 1024;
 
     /** What the configured parts are built with: the listener's services and whiteboards. */
-    record Parts(String softwareName, List<SessionListener> listeners, Supplier<MailDelivery> delivery, Scanners scanners,
+    record Parts(String softwareName, List<SessionListener> listeners, Supplier<MailDelivery> delivery, Policies policies,
             Authenticators authenticators, TlsProfiles profiles, ScheduledExecutorService deadlines, Counters counters,
             ExecutorService threads, ReadTimeouts readTimeouts) {}
 
@@ -51,9 +52,10 @@ record Configured(InterfaceUsage usages, ServerContext context) {
         }
         Sessions sessions = new Sessions(parts.listeners(), new Sessions.Limits(maxConnections(config),
                 config.maxConnectionsPerClient(), config.sessionDeadline()), parts.deadlines(), parts.counters());
+        PolicyChain policy = new PolicyChain(parts.policies(), parts.threads());
         Pipeline pipeline = new Pipeline(new Pipeline.Settings(hostName, parts.softwareName(), config.maxMessageSize(),
                 config.maxHops(), Paths.get(config.scanDirectory()).toAbsolutePath(),
-                Paths.get(config.quarantineDirectory()).toAbsolutePath()), parts.delivery(), parts.scanners(), sessions);
+                Paths.get(config.quarantineDirectory()).toAbsolutePath()), parts.delivery(), policy, sessions);
         AuthGate authGate = new AuthGate(new AuthGate.Policy(config.authFailureDelay(), config.authFailureDelayMax(),
                 config.maxAuthChecks() > 0 ? config.maxAuthChecks() : AuthGate.defaultMaxChecks(), 10_000),
                 System::currentTimeMillis);
@@ -63,7 +65,7 @@ record Configured(InterfaceUsage usages, ServerContext context) {
                         config.errorDelayMax()));
         return new Configured(usages, new ServerContext(hostName, parts.softwareName(), limits, sessions, pipeline,
                 new RecipientPolicy(parts.delivery(), relayNetworks), parts.authenticators(), authGate,
-                parts.profiles()::get, parts.threads(), parts.readTimeouts()));
+                parts.profiles()::get, parts.threads(), parts.readTimeouts(), policy));
     }
 
     /** @return the configured maximum, or as many connections as fit the heap */

@@ -45,7 +45,8 @@ import smtp.server.internal.auth.Authenticators;
 import smtp.server.internal.endpoint.BindingSpec;
 import smtp.server.internal.endpoint.Endpoints;
 import smtp.server.internal.message.ScanStep;
-import smtp.server.internal.message.Scanners;
+import smtp.server.internal.policy.Policies;
+import smtp.server.internal.policy.ScannerPlugin;
 import smtp.server.internal.protocol.ReadTimeouts;
 import smtp.server.internal.session.Counters;
 import smtp.server.internal.session.SessionThreads;
@@ -53,6 +54,8 @@ import smtp.server.internal.session.Sessions;
 import smtp.server.internal.session.Usage;
 import smtp.server.spi.Authenticator;
 import smtp.server.spi.MessageScanner;
+import smtp.server.spi.Policy;
+import smtp.server.spi.PolicyPlugin;
 import smtp.server.spi.Scanner;
 import smtp.server.spi.SessionDTO;
 import smtp.server.spi.SessionListener;
@@ -98,7 +101,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     private volatile boolean active;
     private final TlsProfiles profiles = new TlsProfiles();
     private final Authenticators authenticators = new Authenticators();
-    private final Scanners scanners = new Scanners();
+    private final Policies policies = new Policies();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -127,7 +130,7 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
      */
     private Configured build(ServerConfiguration config) {
         try {
-            return Configured.of(config, new Configured.Parts(softwareName, listeners, () -> delivery, scanners,
+            return Configured.of(config, new Configured.Parts(softwareName, listeners, () -> delivery, policies,
                     authenticators, profiles, deadlines, counters, threads, readTimeouts));
         } catch (IllegalArgumentException | UnknownHostException e) {
             LOG.error("SMTP server not started: {}. Fix the {} configuration.", e.getMessage(), PID);
@@ -257,12 +260,34 @@ public final class SmtpListener implements ConfigurationListener, ListenerStatus
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addScanner(MessageScanner scanner, Map<String, Object> properties) {
-        scanners.add(scanner, properties);
+        policies.add(ScannerPlugin.entry(scanner, properties,
+                (session, result) -> configured.context().sessions().messageScanned(session, result)));
         LOG.info("Scanner {} in use", properties.get(Scanner.PREFIX_ + "name"));
     }
 
+    void updatedScanner(MessageScanner scanner, Map<String, Object> properties) {
+        removeScanner(scanner);
+        addScanner(scanner, properties);
+    }
+
     void removeScanner(MessageScanner scanner) {
-        scanners.remove(scanner);
+        policies.remove(scanner);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addPolicy(PolicyPlugin plugin, Map<String, Object> properties) {
+        policies.add(plugin, properties);
+        LOG.info("Policy plugin {} in use", properties.get(Policy.PREFIX_ + "name"));
+    }
+
+    void updatedPolicy(PolicyPlugin plugin, Map<String, Object> properties) {
+        policies.modified(plugin, properties);
+    }
+
+    void removePolicy(PolicyPlugin plugin) {
+        policies.remove(plugin);
+        LOG.info("Policy plugin {} removed", plugin);
     }
 
     @Override

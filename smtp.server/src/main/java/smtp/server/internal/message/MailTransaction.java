@@ -2,6 +2,7 @@ package smtp.server.internal.message;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One mail transaction as the client gives it, from MAIL to the end of the
@@ -28,6 +29,12 @@ public final class MailTransaction {
     public boolean rcptGiven;
     /** SIZE as declared, or 0. */
     public long declaredSize;
+    /** The ESMTP parameters of MAIL as given, keywords in upper case (for the policy plugins). */
+    public Map<String, String> parameters = Map.of();
+    /** Header fields the policy plugins added, to go on top of the message. */
+    public final List<String> headers = new ArrayList<>();
+    /** Why a policy plugin wants the message quarantined, or null. */
+    public String quarantine;
     private final List<Recipient> recipients = new ArrayList<>();
 
     public MailTransaction(String reversePath) {

@@ -3,7 +3,9 @@ package smtp.server.internal.message;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -19,9 +21,15 @@ import org.slf4j.LoggerFactory;
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.MailDelivery;
+import smtp.server.internal.policy.Policies;
+import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.SessionInfo;
 import smtp.server.internal.session.Sessions;
+import smtp.server.spi.MessageContent;
 import smtp.server.spi.MessageDTO;
+import smtp.server.spi.PolicyFacts;
+import smtp.server.spi.PolicyStage;
+import smtp.server.spi.PolicyVerdict;
 
 /**
  * What happens to a message between the end of the envelope and the reply to
@@ -50,14 +58,14 @@ public final class Pipeline {
 
     private final Settings settings;
     private final Supplier<MailDelivery> delivery;
-    private final Scanners scanners;
+    private final PolicyChain policy;
     private final Sessions sessions;
     private final QueueIds queueIds = new QueueIds();
 
-    public Pipeline(Settings settings, Supplier<MailDelivery> delivery, Scanners scanners, Sessions sessions) {
+    public Pipeline(Settings settings, Supplier<MailDelivery> delivery, PolicyChain policy, Sessions sessions) {
         this.settings = settings;
         this.delivery = delivery;
-        this.scanners = scanners;
+        this.policy = policy;
         this.sessions = sessions;
     }
 
@@ -100,22 +108,34 @@ public final class Pipeline {
             InputStream message = new SequenceInputStream(Collections.enumeration(List.of(
                     new ByteArrayInputStream(received), new ByteArrayInputStream(head), headers)));
             String queueId;
-            List<Scanners.Entry> present = scanners.ordered();
-            if (present.isEmpty()) {
-                queueId = delivery.deliver(envelope, message);
+            List<Policies.Entry> endOfMessage = policy.policies().at(PolicyStage.END_OF_MESSAGE, session.binding,
+                    session.usage);
+            if (endOfMessage.isEmpty() && mail.quarantine == null) {
+                queueId = delivery.deliver(envelope, mail.headers.isEmpty() ? message
+                        : new SequenceInputStream(new ByteArrayInputStream(lines(mail.headers)), message));
             } else {
-                // the scanners read the message from a file, then delivery does
+                // the plugins read the message from a file, then delivery does
                 spilled = ScanStep.spill(settings.scanDirectory(), envelope.queueId, message);
-                ScanStep.Decision decision = ScanStep.run(present, settings.quarantineDirectory(), session.snapshot(),
-                        message(envelope, envelope.queueId, size.count()), envelope, spilled,
-                        result -> sessions.messageScanned(session, result));
-                if (decision.quarantined()) {
+                PolicyChain.Outcome outcome = endOfMessage(mail, session, envelope, spilled, size.count());
+                if (outcome.refuses()) {
+                    PolicyVerdict verdict = outcome.verdict();
+                    return verdict.action() == PolicyVerdict.Action.DISCONNECT
+                            ? "421 " + verdict.enhancedCode() + " " + settings.hostName() + " " + verdict.text()
+                            : verdict.reply();
+                }
+                List<String> added = new ArrayList<>(mail.headers);
+                added.addAll(outcome.headers());
+                String quarantine = outcome.quarantine() != null ? outcome.quarantine() : mail.quarantine;
+                if (quarantine != null) {
+                    ScanStep.quarantine(settings.quarantineDirectory(), envelope.queueId, envelope, spilled, quarantine,
+                            added);
                     spilled = null; // it is in the quarantine folder now
                     accepted(session, size.count());
                     return "250 2.0.0 Ok: queued as " + envelope.queueId;
                 }
                 try (InputStream kept = Files.newInputStream(spilled)) {
-                    queueId = delivery.deliver(envelope, new SequenceInputStream(new ByteArrayInputStream(decision.tags()), kept));
+                    queueId = delivery.deliver(envelope, added.isEmpty() ? kept
+                            : new SequenceInputStream(new ByteArrayInputStream(lines(added)), kept));
                 }
             }
             accepted(session, size.count());
@@ -141,6 +161,39 @@ public final class Pipeline {
                 Files.deleteIfExists(spilled);
             }
         }
+    }
+
+    /** Asks the end-of-message plugins (the scanners among them) about the message kept in the file. */
+    private PolicyChain.Outcome endOfMessage(MailTransaction mail, SessionInfo session, Envelope envelope, Path file,
+            long size) throws IOException, Refusal {
+        PolicyFacts facts = PolicyChain.facts(PolicyStage.END_OF_MESSAGE, session, mail.reversePath, mail.parameters,
+                envelope.recipients, null);
+        facts.queueId = envelope.queueId;
+        facts.content = new MessageContent() {
+            @Override
+            public InputStream open() throws IOException {
+                return Files.newInputStream(file);
+            }
+
+            @Override
+            public long size() {
+                return size;
+            }
+        };
+        try {
+            return policy.ask(session, facts, result -> sessions.policyDecided(session, result));
+        } catch (InterruptedIOException e) {
+            throw new Refusal("451 4.3.0 The message could not be taken now, try again later");
+        }
+    }
+
+    /** @return the header fields as lines of the message */
+    private static byte[] lines(List<String> fields) {
+        StringBuilder lines = new StringBuilder();
+        for (String field : fields) {
+            lines.append(field).append("\r\n");
+        }
+        return lines.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** @return the refusal for what the message itself holds, or null when it is not the message's fault */

@@ -1,6 +1,5 @@
 package smtp.server.internal.message;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,110 +9,45 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.delivery.api.Envelope;
-import smtp.server.spi.MessageDTO;
-import smtp.server.spi.ScanResultDTO;
-import smtp.server.spi.Scanner;
-import smtp.server.spi.SessionDTO;
 
 /**
- * Runs the scanners on a message kept in a file, in order, and applies each
- * one's policy: an infected message is rejected (554), quarantined or tagged;
- * a failed scan gives 451 or lets the message through. Every verdict is
- * reported to the session listeners (the AVScanResult event).
+ * The files of the end-of-message stage: a message is kept in the scan
+ * directory while the end-of-message plugins (the scanners among them) read
+ * it, and moved to the quarantine folder when one of them quarantines it.
  */
 public final class ScanStep {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScanStep.class);
 
-    /** What is to happen with the message after the scan. */
-    record Decision(boolean quarantined, byte[] tags) {}
-
     private ScanStep() {}
 
     /**
-     * @param quarantineDirectory where a scanner with the quarantine policy puts an infected message
-     * @throws Refusal when a scanner's policy refuses the message (554 or 451)
+     * Moves the message into the quarantine folder, with a note of its envelope and why it is there.
+     *
+     * @param reason the plugin's name and its reason ("clamav: Eicar-Test-Signature")
+     * @param headers the header fields the plugins added, kept in the note
      */
-    static Decision run(List<Scanners.Entry> scanners, Path quarantineDirectory, SessionDTO session, MessageDTO message,
-            Envelope envelope, Path file, Consumer<ScanResultDTO> report) throws Refusal, IOException {
-        StringBuilder tags = new StringBuilder();
-        for (Scanners.Entry entry : scanners) {
-            long start = System.nanoTime();
-            ScanResultDTO result;
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-                result = entry.scanner().scan(session, message, in);
-            } catch (IOException | RuntimeException e) {
-                result = failed(e.toString());
-            }
-            if (result == null || result.verdict == null) {
-                result = failed("the scanner gave no verdict");
-            }
-            result.scanner = entry.name();
-            result.queueId = message.queueId;
-            result.durationMillis = (System.nanoTime() - start) / 1_000_000;
-            report.accept(result);
-            switch (result.verdict) {
-                case ScanResultDTO.INFECTED -> {
-                    String threat = printable(result.threat);
-                    LOG.warn("{}: {} found {} in the message from <{}> via {}; policy {}", message.queueId, entry.name(), threat,
-                            envelope.reversePath, envelope.clientAddress, entry.onInfected());
-                    switch (entry.onInfected()) {
-                        case Scanner.QUARANTINE -> {
-                            quarantine(quarantineDirectory, message.queueId, envelope, file, entry.name(), threat);
-                            return new Decision(true, null);
-                        }
-                        case Scanner.TAG -> tags.append("X-Scan-Result: ").append(entry.name()).append("; infected; ")
-                                .append(threat).append("\r\n");
-                        default -> throw new Refusal("554 5.7.1 Message rejected: " + threat + " found by " + entry.name());
-                    }
-                }
-                case ScanResultDTO.CLEAN -> LOG.debug("{}: {} found it clean", message.queueId, entry.name());
-                default -> {
-                    String reason = printable(result.threat);
-                    LOG.warn("{}: {} could not scan the message: {}; policy {}", message.queueId, entry.name(), reason,
-                            entry.onFailure());
-                    if (!Scanner.ACCEPT.equals(entry.onFailure())) {
-                        throw new Refusal("451 4.7.1 The message could not be scanned (" + entry.name()
-                                + "), try again later");
-                    }
-                    tags.append("X-Scan-Result: ").append(entry.name()).append("; not scanned; ").append(reason).append("\r\n");
-                }
-            }
-        }
-        return new Decision(false, tags.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static ScanResultDTO failed(String reason) {
-        ScanResultDTO result = new ScanResultDTO();
-        result.verdict = ScanResultDTO.FAILED;
-        result.threat = reason;
-        return result;
-    }
-
-    /** A one-line, header-safe rendering of a scanner's words. */
-    private static String printable(String text) {
-        String line = text == null ? "unknown" : text.replaceAll("\\p{Cntrl}", " ").strip();
-        return line.length() > 200 ? line.substring(0, 200) : line;
-    }
-
-    /** Moves the message into the quarantine folder, with a note of its envelope and why it is there. */
-    private static void quarantine(Path directory, String queueId, Envelope envelope, Path file, String scanner,
-            String threat) throws IOException {
+    static void quarantine(Path directory, String queueId, Envelope envelope, Path file, String reason,
+            List<String> headers) throws IOException {
         Files.createDirectories(directory);
         Path note = directory.resolve(queueId + ".txt");
-        Files.writeString(note, "queue-id: " + queueId + "\nquarantined: " + Instant.now() + "\nscanner: " + scanner
-                + "\nthreat: " + threat + "\nreverse-path: " + envelope.reversePath + "\nrecipients: " + envelope.recipients
-                + "\nclient-address: " + envelope.clientAddress + "\n", StandardCharsets.UTF_8);
+        StringBuilder text = new StringBuilder().append("queue-id: ").append(queueId).append("\nquarantined: ")
+                .append(Instant.now()).append("\nreason: ").append(reason).append("\nreverse-path: ")
+                .append(envelope.reversePath).append("\nrecipients: ").append(envelope.recipients)
+                .append("\nclient-address: ").append(envelope.clientAddress).append('\n');
+        for (String header : headers) {
+            text.append("added-header: ").append(header).append('\n');
+        }
+        Files.writeString(note, text, StandardCharsets.UTF_8);
         Files.move(file, directory.resolve(queueId + ".eml"), StandardCopyOption.REPLACE_EXISTING);
+        LOG.warn("{}: quarantined in {} ({})", queueId, directory, reason);
     }
 
-    /** Writes the message into a new file of the scan directory. */
     /**
      * Removes the messages a listener that died (a crash, {@code kill -9}) left in the scan directory: called
      * before any session runs, when every file there is a leftover.
@@ -135,6 +69,7 @@ public final class ScanStep {
         return removed;
     }
 
+    /** Writes the message into a new file of the scan directory. */
     static Path spill(Path directory, String queueId, InputStream content) throws IOException {
         Files.createDirectories(directory);
         Path file = Files.createTempFile(directory, queueId, ".eml");

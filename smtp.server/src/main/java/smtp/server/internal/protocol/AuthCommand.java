@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.auth.AuthGate;
+import smtp.server.spi.PolicyStage;
 
 /**
  * AUTH (RFC 4954) with the PLAIN and LOGIN mechanisms, checked by the
@@ -96,6 +97,13 @@ final class AuthCommand {
             }
             case ACCEPTED -> {
                 session.info.authenticated(result.name());
+                String refusal = session.policy(PolicyStage.AUTH, null, null);
+                if (refusal != null) {
+                    session.info.authenticated(null);
+                    LOG.info("AUTH {} for '{}' from {} refused by policy: {}", mechanism, result.name(), client, refusal);
+                    session.reply(refusal);
+                    return;
+                }
                 LOG.info("AUTH {} succeeded for '{}' from {}", mechanism, result.name(), client);
                 session.reply("235 2.7.0 Authentication successful");
             }

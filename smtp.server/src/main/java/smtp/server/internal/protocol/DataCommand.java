@@ -74,7 +74,11 @@ final class DataCommand {
      */
     static String receive(SmtpSession session, MailTransaction mail, Pipeline.Content content) throws IOException {
         try {
-            return session.context.pipeline.receive(mail, session.info, session.connection.tlsDescription(), content);
+            String reply = session.context.pipeline.receive(mail, session.info, session.connection.tlsDescription(), content);
+            if (reply.startsWith("421")) {
+                session.quit = true;
+            }
+            return reply;
         } catch (IOException e) {
             if (session.connection.lost() != null) {
                 throw session.connection.lost();

@@ -8,6 +8,7 @@ import smtp.server.internal.session.Usage;
 /**
  * What one listening endpoint does, beyond its address and port.
  *
+ * @param bindingName the name of the binding the endpoint belongs to
  * @param usage whether the address is Internal or External (decides relaying)
  * @param tlsMode how the endpoint uses TLS
  * @param tlsProfile the name of the TLS profile it uses (for STARTTLS and implicit TLS)
@@ -18,7 +19,7 @@ import smtp.server.internal.session.Usage;
  * @param proxyFrom the networks of the proxies whose PROXY protocol header gives the client's address; empty
  *        when the endpoint takes direct connections
  */
-public record EndpointSettings(Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls,
+public record EndpointSettings(String bindingName, Usage usage, TlsMode tlsMode, String tlsProfile, boolean requireTls,
         LineEndings lineEndings, boolean requireAuth, boolean authWithoutTls, List<Network> proxyFrom) {
 
     public boolean proxied() {

@@ -3,6 +3,8 @@ package smtp.server.internal.protocol;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
+import smtp.server.spi.PolicyStage;
+
 /**
  * HELO and EHLO: the client names itself, the session starts over, and EHLO
  * lists the extensions this session may use now.
@@ -23,18 +25,16 @@ final class Hello {
 
     static void helo(SmtpSession session, String args) throws IOException {
         String name = name(session, args, "HELO");
-        if (name != null) {
-            session.info.hello(name, false);
+        if (name != null && hello(session, name, false)) {
             session.reply("250 " + session.context.hostName);
         }
     }
 
     static void ehlo(SmtpSession session, String args) throws IOException {
         String name = name(session, args, "EHLO");
-        if (name == null) {
+        if (name == null || !hello(session, name, true)) {
             return;
         }
-        session.info.hello(name, true);
         StringBuilder reply = new StringBuilder(256).append("250-").append(session.context.hostName)
                 .append("\r\n250-PIPELINING")
                 .append("\r\n250-SIZE ").append(session.context.limits.maxMessageSize())
@@ -56,6 +56,18 @@ final class Hello {
         int last = reply.lastIndexOf("\r\n250-");
         reply.setCharAt(last + 5, ' ');
         session.reply(reply.toString());
+    }
+
+    /** @return whether the policy plugins let the client go on by that name; if not, the refusal is sent */
+    private static boolean hello(SmtpSession session, String name, boolean extended) throws IOException {
+        session.info.hello(name, extended);
+        String refusal = session.policy(PolicyStage.HELO, null, null);
+        if (refusal != null) {
+            session.info.hello(null, false);
+            session.reply(refusal);
+            return false;
+        }
+        return true;
     }
 
     /** @return the client's name, the session reset; null (after the refusal) when the argument is no name */

@@ -1,10 +1,12 @@
 package smtp.server.internal.protocol;
 
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 
 import smtp.server.internal.message.MailTransaction;
+import smtp.server.spi.PolicyStage;
 
 /**
  * MAIL FROM: starts a transaction, after checking the session's state, the
@@ -54,6 +56,7 @@ final class MailCommand {
             return;
         }
         MailTransaction mail = new MailTransaction(path.address);
+        mail.parameters = Collections.unmodifiableMap(parameters);
         for (Map.Entry<String, String> parameter : parameters.entrySet()) {
             String refusal = take(session, mail, parameter.getKey(), parameter.getValue());
             if (refusal != null) {
@@ -72,6 +75,13 @@ final class MailCommand {
         if (mail.declaredSize > context.limits.maxMessageSize()) {
             session.reply("552 5.3.4 Message size exceeds fixed maximum message size of "
                     + context.limits.maxMessageSize() + " bytes");
+            return;
+        }
+        mail.headers.addAll(session.sessionHeaders);
+        mail.quarantine = session.sessionQuarantine;
+        String refusal = session.policy(PolicyStage.MAIL, mail, null);
+        if (refusal != null) {
+            session.reply(refusal);
             return;
         }
         session.transaction = mail;

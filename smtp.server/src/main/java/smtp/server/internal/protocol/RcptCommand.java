@@ -6,6 +6,7 @@ import java.util.Map;
 
 import smtp.server.internal.message.MailTransaction;
 import smtp.server.internal.message.RecipientPolicy;
+import smtp.server.spi.PolicyStage;
 
 /**
  * RCPT TO: adds a recipient, within the limit and the recipient policy, with
@@ -79,6 +80,11 @@ final class RcptCommand {
             } else {
                 session.reply(verdict.refusal());
             }
+            return;
+        }
+        String refusal = session.policy(PolicyStage.RCPT, mail, verdict.address());
+        if (refusal != null) {
+            session.reply(refusal);
             return;
         }
         mail.add(new MailTransaction.Recipient(verdict.address(), notify, orcpt));

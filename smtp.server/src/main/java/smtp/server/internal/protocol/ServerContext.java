@@ -7,6 +7,7 @@ import smtp.server.internal.auth.AuthGate;
 import smtp.server.internal.auth.Authenticators;
 import smtp.server.internal.message.Pipeline;
 import smtp.server.internal.message.RecipientPolicy;
+import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.Errors;
 import smtp.server.internal.session.Sessions;
 import smtp.server.internal.session.Warnings;
@@ -29,6 +30,7 @@ public final class ServerContext {
     final AuthGate authGate;
     final ExecutorService threads;
     final ReadTimeouts readTimeouts;
+    final PolicyChain policy;
     /** The warnings any client can cause, rate-limited. */
     final Warnings warnings = new Warnings();
     private final Function<String, TlsProfile> tlsProfiles;
@@ -39,7 +41,9 @@ public final class ServerContext {
 
     public ServerContext(String hostName, String softwareName, Limits limits, Sessions sessions, Pipeline pipeline,
             RecipientPolicy recipients, Authenticators authenticators, AuthGate authGate,
-            Function<String, TlsProfile> tlsProfiles, ExecutorService threads, ReadTimeouts readTimeouts) {
+            Function<String, TlsProfile> tlsProfiles, ExecutorService threads, ReadTimeouts readTimeouts,
+            PolicyChain policy) {
+        this.policy = policy;
         this.hostName = hostName;
         this.softwareName = softwareName;
         this.limits = limits;

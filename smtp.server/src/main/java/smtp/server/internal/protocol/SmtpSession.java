@@ -1,8 +1,12 @@
 package smtp.server.internal.protocol;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.net.ssl.SSLSocket;
@@ -11,8 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.message.MailTransaction;
+import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.Errors;
 import smtp.server.internal.session.SessionInfo;
+import smtp.server.spi.PolicyFacts;
+import smtp.server.spi.PolicyStage;
+import smtp.server.spi.PolicyVerdict;
 import smtp.server.tls.TlsProfile;
 
 /**
@@ -43,6 +51,12 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
     private final ReentrantLock commandLock = new ReentrantLock();
     private boolean waiting;
     private boolean greeted;
+    /** Header fields that policy plugins added at connect, HELO or AUTH: they go on every message of the session. */
+    final List<String> sessionHeaders = new ArrayList<>(0);
+    /** Why a policy plugin wants every message of the session quarantined, or null. */
+    String sessionQuarantine;
+    /** The reply of a policy plugin that refused the connection: every command but QUIT is refused with it. */
+    private String refusedConnection;
 
     public SmtpSession(ServerContext context, EndpointSettings settings, Object endpoint, Socket socket, String id)
             throws IOException {
@@ -50,7 +64,7 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
         this.settings = settings;
         this.connection = new Connection(socket, context.limits.idleTimeoutMillis(), context.limits.minDataRate(),
                 context.readTimeouts);
-        this.info = new SessionInfo(id, endpoint, settings.usage(), connection.remote(), connection.local(),
+        this.info = new SessionInfo(id, endpoint, settings.bindingName(), settings.usage(), connection.remote(), connection.local(),
                 settings.tlsMode() == TlsMode.IMPLICIT, this);
         this.errors = new Errors(context.limits.errors());
     }
@@ -72,7 +86,9 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             }
             opened = true;
             greeted = true;
-            reply("220 " + context.hostName + " ESMTP " + context.softwareName);
+            if (!greet()) {
+                return;
+            }
             while (!quit) {
                 handle(nextCommand());
             }
@@ -89,6 +105,7 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             // finds it free
             try {
                 if (opened) {
+                    context.policy.ended(info);
                     context.sessions.close(info);
                 } else {
                     context.sessions.unreserve();
@@ -96,6 +113,78 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             } finally {
                 connection.close();
             }
+        }
+    }
+
+    /**
+     * Asks the policy plugins about the connection and greets the client: 220, or 554 when a plugin refused it (the
+     * session then refuses every command but QUIT, RFC 5321 3.1).
+     *
+     * @return false when a plugin deferred the connection or ended it: the 421 is out, and the session ends
+     */
+    private boolean greet() throws IOException {
+        PolicyChain.Outcome outcome = ask(PolicyStage.CONNECT, null, null);
+        if (outcome != null && outcome.refuses()) {
+            PolicyVerdict verdict = outcome.verdict();
+            if (verdict.action() != PolicyVerdict.Action.REJECT) {
+                connection.send("421 " + verdict.enhancedCode() + " " + context.hostName + " " + verdict.text());
+                return false;
+            }
+            refusedConnection = verdict.enhancedCode() + " " + verdict.text();
+            reply(verdict.code() + " " + verdict.enhancedCode() + " " + context.hostName + " " + verdict.text());
+            return true;
+        }
+        reply("220 " + context.hostName + " ESMTP " + context.softwareName);
+        return true;
+    }
+
+    /**
+     * Asks the policy plugins at a stage; what they add (header fields, quarantine) goes to the transaction, or
+     * before MAIL to the session.
+     *
+     * @param mail the transaction (at MAIL: the one about to start), or null before MAIL
+     * @param recipient at RCPT, the recipient asked about
+     * @return the reply that refuses the command, or null when it may go on; after a DISCONNECT verdict the
+     *         session ends with that reply
+     */
+    String policy(PolicyStage stage, MailTransaction mail, String recipient) throws IOException {
+        PolicyChain.Outcome outcome = ask(stage, mail, recipient);
+        if (outcome == null) {
+            return null;
+        }
+        PolicyVerdict verdict = outcome.verdict();
+        if (outcome.refuses()) {
+            if (verdict.action() == PolicyVerdict.Action.DISCONNECT) {
+                quit = true;
+                return "421 " + verdict.enhancedCode() + " " + context.hostName + " " + verdict.text();
+            }
+            return verdict.reply();
+        }
+        if (mail != null) {
+            mail.headers.addAll(outcome.headers());
+            if (outcome.quarantine() != null) {
+                mail.quarantine = outcome.quarantine();
+            }
+        } else {
+            sessionHeaders.addAll(outcome.headers());
+            if (outcome.quarantine() != null) {
+                sessionQuarantine = outcome.quarantine();
+            }
+        }
+        return null;
+    }
+
+    /** @return what the plugins of the stage decided; null when no plugin is present */
+    private PolicyChain.Outcome ask(PolicyStage stage, MailTransaction mail, String recipient) throws IOException {
+        if (context.policy.policies().all().isEmpty()) {
+            return null;
+        }
+        PolicyFacts facts = mail == null ? PolicyChain.facts(stage, info, null, Map.of(), List.of(), recipient)
+                : PolicyChain.facts(stage, info, mail.reversePath, mail.parameters, mail.addresses(), recipient);
+        try {
+            return context.policy.ask(info, facts, result -> context.sessions.policyDecided(info, result));
+        } catch (InterruptedIOException e) {
+            throw new ConnectionLost(ConnectionLost.Cause.CLOSED_BY_SERVER, e.getMessage());
         }
     }
 
@@ -156,6 +245,10 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             if (draining && transaction == null && !verb.equals("QUIT")) {
                 reply("421 4.3.2 " + context.hostName + " Service shutting down, try again later");
                 quit = true;
+                return;
+            }
+            if (refusedConnection != null && !verb.equals("QUIT")) {
+                badCommand("503 " + refusedConnection);
                 return;
             }
             run(verb, args);

@@ -1,8 +1,12 @@
 package smtp.server.internal.session;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import smtp.server.api.CountersDTO;
+import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
 
 /** The listener's counters; sessions on many threads add to them without contention. */
@@ -17,6 +21,8 @@ public final class Counters {
     private final LongAdder scansClean = new LongAdder();
     private final LongAdder scansInfected = new LongAdder();
     private final LongAdder scansFailed = new LongAdder();
+    /** Verdicts by policy plugin and action. */
+    private final Map<String, Map<String, LongAdder>> policyVerdicts = new ConcurrentHashMap<>();
 
     public void accepted(long bytes) {
         messagesAccepted.increment();
@@ -31,6 +37,11 @@ public final class Counters {
         }
     }
 
+    public void decided(PolicyResultDTO result) {
+        policyVerdicts.computeIfAbsent(result.policy, name -> new ConcurrentHashMap<>())
+                .computeIfAbsent(result.action, action -> new LongAdder()).increment();
+    }
+
     public CountersDTO snapshot() {
         CountersDTO dto = new CountersDTO();
         dto.since = since;
@@ -42,6 +53,11 @@ public final class Counters {
         dto.scansClean = scansClean.sum();
         dto.scansInfected = scansInfected.sum();
         dto.scansFailed = scansFailed.sum();
+        policyVerdicts.forEach((policy, actions) -> {
+            Map<String, Long> counts = new TreeMap<>();
+            actions.forEach((action, count) -> counts.put(action, count.sum()));
+            dto.policyVerdicts.put(policy, counts);
+        });
         return dto;
     }
 }

@@ -27,6 +27,10 @@ public final class SessionInfo {
     public final Object endpoint;
     /** Whether the endpoint's address is Internal or External. */
     public final Usage usage;
+    /** The name of the binding the endpoint belongs to. */
+    public final String binding;
+    /** The address the connection came from: the proxy's, when a PROXY protocol header names the client. */
+    public final InetSocketAddress peer;
     final Control control;
     private volatile InetSocketAddress client;
     private volatile InetSocketAddress local;
@@ -38,11 +42,13 @@ public final class SessionInfo {
     private int messages;
     Future<?> deadline;
 
-    public SessionInfo(String id, Object endpoint, Usage usage, InetSocketAddress client, InetSocketAddress local,
-            boolean tls, Control control) {
+    public SessionInfo(String id, Object endpoint, String binding, Usage usage, InetSocketAddress client,
+            InetSocketAddress local, boolean tls, Control control) {
         this.id = id;
         this.endpoint = endpoint;
+        this.binding = binding;
         this.usage = usage;
+        this.peer = client;
         this.client = client;
         this.local = local;
         this.tls = tls;
@@ -60,6 +66,11 @@ public final class SessionInfo {
 
     public InetSocketAddress local() {
         return local;
+    }
+
+    /** @return whether a trusted proxy named the client */
+    public boolean proxied() {
+        return client != peer;
     }
 
     /** A trusted proxy gave the real addresses of the connection. */
@@ -119,6 +130,8 @@ public final class SessionInfo {
         dto.heloName = heloName;
         dto.tls = tls;
         dto.authenticatedUser = user;
+        dto.binding = binding;
+        dto.usage = usage.toString();
         return dto;
     }
 }

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.spi.MessageDTO;
+import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
 import smtp.server.spi.SessionDTO;
 import smtp.server.spi.SessionListener;
@@ -137,10 +138,15 @@ public final class Sessions {
         }
     }
 
-    public void messageScanned(SessionInfo session, ScanResultDTO result) {
+    public void messageScanned(SessionDTO session, ScanResultDTO result) {
         counters.scanned(result);
+        notify(listener -> listener.messageScanned(session, result));
+    }
+
+    public void policyDecided(SessionInfo session, PolicyResultDTO result) {
+        counters.decided(result);
         SessionDTO snapshot = session.snapshot();
-        notify(listener -> listener.messageScanned(snapshot, result));
+        notify(listener -> listener.policyDecided(snapshot, result));
     }
 
     public void messageReceived(SessionInfo session, MessageDTO message) {
