@@ -1,0 +1,79 @@
+package smtp.itest;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/**
+ * A real DNS server for the tests: dnsmasq (Debian's dnsmasq-base) on a loopback port, answering only what the
+ * test gives it, logging every query to a file.
+ */
+final class Dnsmasq implements AutoCloseable {
+
+    final int port;
+    final Path log;
+    private final Process process;
+
+    /**
+     * @param options dnsmasq options that give the records, such as {@code --host-record=name,127.0.0.2}
+     */
+    Dnsmasq(Path directory, List<String> options) throws Exception {
+        Files.createDirectories(directory);
+        this.port = SuiteSupport.freePort();
+        this.log = directory.resolve("dnsmasq.log");
+        List<String> command = new ArrayList<>(List.of("dnsmasq", "--keep-in-foreground", "--port=" + port,
+                "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll",
+                "--conf-file=/dev/null", "--pid-file=", "--user=" + System.getProperty("user.name"), "--log-queries",
+                "--log-facility=" + log));
+        command.addAll(options);
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(directory.resolve("dnsmasq.out").toFile()).start();
+        SuiteSupport.await("dnsmasq answering on port " + port, () -> answers() ? true : null);
+    }
+
+    /** @return whether the server answers a query (any answer, NXDOMAIN too) */
+    private boolean answers() throws IOException {
+        if (!process.isAlive()) {
+            throw new IOException("dnsmasq ended: " + Files.readString(log.resolveSibling("dnsmasq.out")));
+        }
+        byte[] query = Message.newQuery(Record.newRecord(Name.fromString("probe.invalid."), Type.A, DClass.IN)).toWire();
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            socket.setSoTimeout(200);
+            socket.send(new DatagramPacket(query, query.length, InetAddress.getByName("127.0.0.1"), port));
+            socket.receive(new DatagramPacket(new byte[512], 512));
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    /** @return how many queries for that name (and type, such as A or TXT) the server was asked */
+    long queries(String type, String name) throws IOException {
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        String asked = "query[" + type + "] " + name + " from";
+        return Files.readAllLines(log).stream().filter(line -> line.contains(asked)).count();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
