@@ -105,6 +105,9 @@ public class KarafIT {
                 + "mailboxes=[\"alice@" + DOMAIN + "\"]\nhostName=\"karaf\"\ndirectLocalDelivery=B\"false\"\n"
                 + "mailboxRoot=\"" + mail + "\"\n");
         Files.writeString(etc.resolve("smtp.queue.artemis.config"), "journalDirectory=\"" + journal + "\"\n");
+        // a rate limit, asked on every message: the policy plugins work in Karaf
+        Files.writeString(etc.resolve("smtp.policy.ratelimit-karaf.config"),
+                "name=\"per-client\"\nkey=\"client\"\nmax=I\"1000\"\n");
 
         ProcessBuilder start = new ProcessBuilder("bin/karaf", "server").directory(home.toFile())
                 .redirectErrorStream(true).redirectOutput(work.resolve("karaf.out").toFile());
@@ -144,19 +147,21 @@ public class KarafIT {
         client("feature:repo-add mvn:" + System.getProperty("suite.groupId") + "/smtp.karaf/" + version + "/xml/features");
         String available = client("feature:list");
         for (String feature : new String[] {"smtp-contracts", "smtp-queue-artemis", "smtp-queue-spool", "smtp-delivery",
-            "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav", "smtp-webconsole", "smtp "}) {
+            "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl",
+            "smtp-webconsole", "smtp "}) {
             assertTrue(feature + " in\n" + available, available.contains(feature));
         }
-        client("feature:install smtp-delivery smtp-server smtp-tls smtp-events smtp-clamav smtp-webconsole");
+        client("feature:install smtp-delivery smtp-server smtp-tls smtp-events smtp-clamav smtp-ratelimit smtp-greylist "
+                + "smtp-dnsbl smtp-webconsole");
         String installed = client("feature:list -i");
         for (String feature : new String[] {"smtp-queue-artemis", "smtp-delivery", "smtp-server", "smtp-tls", "smtp-events",
-            "smtp-clamav", "smtp-webconsole"}) {
+            "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl", "smtp-webconsole"}) {
             assertTrue(feature + " installed:\n" + installed, installed.contains(feature));
         }
         String bundles = awaitOutput("bundle:list -t 0 -s", "smtp.server.api", 60);
         for (String bundle : new String[] {"smtp.delivery.api", "smtp.server.api", "smtp.queue.artemis", "smtp.delivery",
-            "smtp.server", "smtp.tls", "smtp.events", "smtp.scan.clamav", "smtp.webconsole", "bcprov",
-            "io.netty.transport"}) {
+            "smtp.server", "smtp.tls", "smtp.events", "smtp.scan.clamav", "smtp.policy.ratelimit", "smtp.policy.greylist",
+            "smtp.policy.dnsbl", "org.xbill.dns", "smtp.webconsole", "bcprov", "io.netty.transport"}) {
             String line = bundleLine(bundles, bundle);
             assertTrue(bundle + " active:\n" + bundles, line != null && line.contains("Active"));
         }
@@ -173,6 +178,7 @@ public class KarafIT {
         // the suite's Gogo commands work in Karaf's shell
         String status = value("smtp:status");
         assertTrue(status, status.contains("127.0.0.1") && status.contains(Integer.toString(smtpPort)));
+        assertTrue("the rate limit was asked at MAIL:\n" + status, status.contains("policy ratelimit:per-client: CONTINUE=1"));
         String queue = value("delivery:queue").strip();
         assertTrue(queue, queue.startsWith("queue store: artemis (embedded broker, journal " + journal + ")"));
         assertTrue(queue, queue.endsWith("0 message(s) queued"));

@@ -41,7 +41,7 @@ public final class SmtpCommands {
         this.controls = new Controls(configurationAdmin);
     }
 
-    /** smtp:status: whether the server is enabled, each endpoint, and the counters. */
+    /** smtp:status: whether the server is enabled, each endpoint, the counters and the policy verdicts. */
     public String status() {
         ListenerStatus current = status;
         if (current == null) {
@@ -61,6 +61,10 @@ public final class SmtpCommands {
                 + "scans %d clean, %d infected, %d failed", TIME.format(Instant.ofEpochMilli(counters.since)),
                 counters.connections, counters.connectionsRefused, counters.messagesAccepted, counters.bytesAccepted,
                 counters.messagesRejected, counters.scansClean, counters.scansInfected, counters.scansFailed));
+        if (counters.policyVerdicts != null) {
+            new java.util.TreeMap<>(counters.policyVerdicts).forEach((policy, actions) -> text.append("\npolicy ")
+                    .append(policy).append(": ").append(actions.toString().replaceAll("[{}]", "")));
+        }
         return text.toString();
     }
 
