@@ -345,4 +345,37 @@ public class PolicyIT extends SuiteSupport {
         assertTrue(replies.get(replies.size() - 1).startsWith("250 "));
         assertTrue(replies.get(0).startsWith("250 "));
     }
+
+    @Test
+    public void behindAProxyTheFactsNameTheClientTheProxyNamedAndThePeer() throws Exception {
+        configureDelivery("bob@example.org");
+        configure("smtp.server", "hostName", "mx.itest");
+        port = freePort();
+        createFactoryConfiguration("smtp.server.binding", "name", "behind-proxy", "address", "127.0.0.1", "port", port,
+                "proxyProtocol", true, "proxyNetworks", new String[] {"127.0.0.0/8"});
+        startSuite();
+        awaitListening("127.0.0.1", port);
+        List<PolicyFacts> seen = new CopyOnWriteArrayList<>();
+        register(facts -> {
+            seen.add(facts);
+            return now(PolicyVerdict.proceed());
+        }, "name", "recorder", "stages", "CONNECT");
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.7", 0));
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(15000);
+            socket.getOutputStream().write("PROXY TCP4 203.0.113.9 192.0.2.25 40001 25\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] greeting = new byte[3];
+            assertEquals(3, socket.getInputStream().readNBytes(greeting, 0, 3));
+            assertEquals("220", new String(greeting, StandardCharsets.US_ASCII));
+        }
+        PolicyFacts connect = await("the connect facts", () -> seen.isEmpty() ? null : seen.get(0));
+        assertEquals("203.0.113.9", connect.clientAddress);
+        assertEquals(40001, connect.clientPort);
+        assertTrue(connect.proxied);
+        assertEquals("127.0.0.7", connect.peerAddress);
+        assertEquals("192.0.2.25", connect.localAddress);
+        assertEquals("behind-proxy", connect.binding);
+    }
 }

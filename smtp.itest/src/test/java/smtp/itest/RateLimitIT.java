@@ -167,4 +167,49 @@ public class RateLimitIT extends SuiteSupport {
         assertEquals("made again under its name, the limit goes on from its counters", refused,
                 send("127.0.0.50", "alice@client.test", "bob@example.org"));
     }
+
+    @Test
+    public void theBundleIsInstalledReconfiguredAndRemovedWhileMailFlows() throws Exception {
+        port = startListening(new String[] {"bob@example.org"}, "maxConnectionsPerClient", 20);
+        awaitProbeGone();
+        String limited = "451 4.7.0 Too many messages for client 127.0.0.90 (limit flowing), try again later";
+        java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> replies = new CopyOnWriteArrayList<>();
+        try {
+            java.util.concurrent.Future<?> flow = sender.submit(() -> {
+                for (int i = 0; i < 5000 && sending.get(); i++) {
+                    replies.add(send("127.0.0.90", "alice@client.test", "bob@example.org"));
+                }
+                return null;
+            });
+            await("mail flowing", () -> replies.size() >= 5 ? true : null);
+            org.osgi.framework.Bundle bundle = context.installBundle(suiteBundleLocation("smtp.policy.ratelimit"));
+            bundle.start();
+            String pid = limit("name", "flowing", "key", "client", "max", 3, "period", 3600);
+            await("the limit refusing", () -> replies.contains(limited) ? true : null);
+            try (LogCapture log = new LogCapture()) {
+                configurationAdmin.getConfiguration(pid, "?").update(new Hashtable<>(java.util.Map.of("name", "flowing",
+                        "key", "client", "max", 3, "period", 1)));
+                assertNotNull(log.awaitLine(TIMEOUT, "Rate limit flowing changed: 3 messages per 1 s"));
+            }
+            int changed = replies.size();
+            await("mail through the faster allowance", () -> replies.subList(changed, replies.size()).stream()
+                    .anyMatch(reply -> reply.startsWith("250 ")) ? true : null);
+            bundle.uninstall();
+            int removed = replies.size();
+            await("mail flowing without the bundle", () -> replies.size() >= removed + 10 ? true : null);
+            sending.set(false);
+            flow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (String reply : replies.subList(removed + 2, replies.size())) {
+                assertTrue("after the bundle went: " + reply, reply.startsWith("250 "));
+            }
+        } finally {
+            sending.set(false);
+            sender.shutdownNow();
+        }
+        for (String reply : replies) {
+            assertTrue(reply, reply.startsWith("250 2.0.0 Ok: queued as ") || reply.equals(limited));
+        }
+    }
 }
