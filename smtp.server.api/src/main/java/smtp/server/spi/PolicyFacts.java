@@ -40,6 +40,9 @@ public class PolicyFacts {
     /** Local TCP port the client connected to. */
     public int localPort;
 
+    /** The name this server gives itself (in its greeting and its Received header). */
+    public String serverName;
+
     /** Name of the binding the client connected to. */
     public String binding;
 
@@ -48,6 +51,9 @@ public class PolicyFacts {
 
     /** Whether the session is protected by TLS. */
     public boolean tls;
+
+    /** The TLS protocol and cipher ({@code TLSv1.3 TLS_AES_256_GCM_SHA384}) when {@link #tls}; else {@code null}. */
+    public String tlsCipher;
 
     /** The user the client authenticated as, or {@code null}. */
     public String authenticatedUser;

@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * reply the client sees when the answer refuses. Verdicts are immutable; make
  * them with the static methods.
  * <p>
- * Headers (see {@link #withHeader}) may come with any verdict that does not
- * refuse. Headers given at connect, HELO or AUTH go on every message of the
+ * Headers (see {@link #withHeader}) and, at the end of the message, changes
+ * (see {@link #withChange}) may come with any verdict that does not refuse. Headers given at connect, HELO or AUTH go on every message of the
  * session; those given at MAIL, RCPT or the end of the message on that message
  * only.
  */
@@ -30,7 +30,9 @@ public final class PolicyVerdict {
         /** The server says 421 and closes the connection. */
         DISCONNECT,
         /** The message is accepted (250) but kept in the quarantine folder instead of being delivered. */
-        QUARANTINE
+        QUARANTINE,
+        /** The message is accepted (250) and dropped: not delivered, not kept. Before the end of the message: that of the transaction. */
+        DISCARD
     }
 
     private static final Pattern ENHANCED = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
@@ -42,13 +44,20 @@ public final class PolicyVerdict {
     private final String enhancedCode;
     private final String text;
     private final List<String> headers;
+    private final List<MessageChange> changes;
 
     private PolicyVerdict(Action action, int code, String enhancedCode, String text, List<String> headers) {
+        this(action, code, enhancedCode, text, headers, List.of());
+    }
+
+    private PolicyVerdict(Action action, int code, String enhancedCode, String text, List<String> headers,
+            List<MessageChange> changes) {
         this.action = action;
         this.code = code;
         this.enhancedCode = enhancedCode;
         this.text = text;
         this.headers = headers;
+        this.changes = changes;
     }
 
     /** @return nothing to say: the next plugin is asked */
@@ -106,6 +115,28 @@ public final class PolicyVerdict {
     }
 
     /**
+     * @param reason why, for the log
+     * @return the message accepted (250) and dropped; before the end of the message, the message of this transaction
+     */
+    public static PolicyVerdict discard(String reason) {
+        return new PolicyVerdict(Action.DISCARD, 0, null, oneLine(reason), List.of());
+    }
+
+    /**
+     * @param change a change to the message, applied in order with the other changes of the end of the message
+     * @return this verdict with the change added
+     * @throws IllegalArgumentException if this verdict refuses
+     */
+    public PolicyVerdict withChange(MessageChange change) {
+        if (action == Action.REJECT || action == Action.DEFER || action == Action.DISCONNECT) {
+            throw new IllegalArgumentException("a refusal carries no changes");
+        }
+        List<MessageChange> more = new ArrayList<>(changes);
+        more.add(java.util.Objects.requireNonNull(change, "change"));
+        return new PolicyVerdict(action, code, enhancedCode, text, headers, Collections.unmodifiableList(more));
+    }
+
+    /**
      * @param name a header field name (printable ASCII without a colon)
      * @param value the field's value, one line
      * @return this verdict with the header field added to the message
@@ -120,7 +151,7 @@ public final class PolicyVerdict {
         }
         List<String> more = new ArrayList<>(headers);
         more.add(name + ": " + oneLine(value));
-        return new PolicyVerdict(action, code, enhancedCode, text, Collections.unmodifiableList(more));
+        return new PolicyVerdict(action, code, enhancedCode, text, Collections.unmodifiableList(more), changes);
     }
 
     public Action action() {
@@ -137,7 +168,7 @@ public final class PolicyVerdict {
         return enhancedCode;
     }
 
-    /** @return the reply text of a refusal, the reason of a quarantine, else {@code null} */
+    /** @return the reply text of a refusal, the reason of a quarantine or discard, else {@code null} */
     public String text() {
         return text;
     }
@@ -145,6 +176,11 @@ public final class PolicyVerdict {
     /** @return the header fields to add ({@code Name: value}), in order */
     public List<String> headers() {
         return headers;
+    }
+
+    /** @return the changes to the message, in order */
+    public List<MessageChange> changes() {
+        return changes;
     }
 
     /** @return the reply line of a refusal ({@code 550 5.7.1 text}), else {@code null} */

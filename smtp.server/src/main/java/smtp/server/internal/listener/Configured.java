@@ -52,7 +52,7 @@ record Configured(InterfaceUsage usages, ServerContext context) {
         }
         Sessions sessions = new Sessions(parts.listeners(), new Sessions.Limits(maxConnections(config),
                 config.maxConnectionsPerClient(), config.sessionDeadline()), parts.deadlines(), parts.counters());
-        PolicyChain policy = new PolicyChain(parts.policies(), parts.threads());
+        PolicyChain policy = new PolicyChain(parts.policies(), parts.threads(), hostName);
         Pipeline pipeline = new Pipeline(new Pipeline.Settings(hostName, parts.softwareName(), config.maxMessageSize(),
                 config.maxHops(), Paths.get(config.scanDirectory()).toAbsolutePath(),
                 Paths.get(config.quarantineDirectory()).toAbsolutePath()), parts.delivery(), policy, sessions);

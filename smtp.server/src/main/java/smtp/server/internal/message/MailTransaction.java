@@ -35,6 +35,8 @@ public final class MailTransaction {
     public final List<String> headers = new ArrayList<>();
     /** Why a policy plugin wants the message quarantined, or null. */
     public String quarantine;
+    /** Why a policy plugin wants the message dropped, or null. */
+    public String discard;
     private final List<Recipient> recipients = new ArrayList<>();
 
     public MailTransaction(String reversePath) {

@@ -25,6 +25,7 @@ import smtp.server.internal.policy.Policies;
 import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.SessionInfo;
 import smtp.server.internal.session.Sessions;
+import smtp.server.spi.MessageChange;
 import smtp.server.spi.MessageContent;
 import smtp.server.spi.MessageDTO;
 import smtp.server.spi.PolicyFacts;
@@ -102,6 +103,7 @@ public final class Pipeline {
         SizeLimit size = new SizeLimit(content.stream(), settings.maxMessageSize());
         HeaderScan headers = new HeaderScan(size, settings.maxHops());
         Path spilled = null;
+        List<Path> replacements = List.of();
         try {
             byte[] head = readHead(headers);
             envelope.tlsOptional = headers.tlsRequiredNo() && !mail.requireTls;
@@ -110,7 +112,7 @@ public final class Pipeline {
             String queueId;
             List<Policies.Entry> endOfMessage = policy.policies().at(PolicyStage.END_OF_MESSAGE, session.binding,
                     session.usage);
-            if (endOfMessage.isEmpty() && mail.quarantine == null) {
+            if (endOfMessage.isEmpty() && mail.quarantine == null && mail.discard == null) {
                 queueId = delivery.deliver(envelope, mail.headers.isEmpty() ? message
                         : new SequenceInputStream(new ByteArrayInputStream(lines(mail.headers)), message));
             } else {
@@ -123,8 +125,20 @@ public final class Pipeline {
                             ? "421 " + verdict.enhancedCode() + " " + settings.hostName() + " " + verdict.text()
                             : verdict.reply();
                 }
+                replacements = bodies(outcome.changes());
                 List<String> added = new ArrayList<>(mail.headers);
                 added.addAll(outcome.headers());
+                MessageEdits.applyToEnvelope(outcome.changes(), envelope);
+                String discard = outcome.discard() != null ? outcome.discard() : mail.discard;
+                if (discard == null && envelope.recipients.isEmpty()) {
+                    discard = "every recipient was removed";
+                }
+                if (discard != null) {
+                    LOG.info("{}: from <{}> via {} discarded ({}): accepted, not delivered", envelope.queueId,
+                            envelope.reversePath, envelope.clientAddress, discard);
+                    accepted(session, size.count());
+                    return "250 2.0.0 Ok: queued as " + envelope.queueId;
+                }
                 String quarantine = outcome.quarantine() != null ? outcome.quarantine() : mail.quarantine;
                 if (quarantine != null) {
                     ScanStep.quarantine(settings.quarantineDirectory(), envelope.queueId, envelope, spilled, quarantine,
@@ -133,7 +147,8 @@ public final class Pipeline {
                     accepted(session, size.count());
                     return "250 2.0.0 Ok: queued as " + envelope.queueId;
                 }
-                try (InputStream kept = Files.newInputStream(spilled)) {
+                try (InputStream kept = MessageEdits.changeContent(outcome.changes())
+                        ? MessageEdits.applyToContent(outcome.changes(), spilled) : Files.newInputStream(spilled)) {
                     queueId = delivery.deliver(envelope, added.isEmpty() ? kept
                             : new SequenceInputStream(new ByteArrayInputStream(lines(added)), kept));
                 }
@@ -160,6 +175,9 @@ public final class Pipeline {
             if (spilled != null) {
                 Files.deleteIfExists(spilled);
             }
+            for (Path replacement : replacements) {
+                Files.deleteIfExists(replacement);
+            }
         }
     }
 
@@ -185,6 +203,17 @@ public final class Pipeline {
         } catch (InterruptedIOException e) {
             throw new Refusal("451 4.3.0 The message could not be taken now, try again later");
         }
+    }
+
+    /** @return the files of the bodies that replace the message's, which the pipeline deletes when done */
+    private static List<Path> bodies(List<MessageChange> changes) {
+        List<Path> files = new ArrayList<>();
+        for (MessageChange change : changes) {
+            if (change.kind() == MessageChange.Kind.REPLACE_BODY) {
+                files.add(change.body());
+            }
+        }
+        return files;
     }
 
     /** @return the header fields as lines of the message */

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.session.SessionInfo;
+import smtp.server.spi.MessageChange;
 import smtp.server.spi.Policy;
 import smtp.server.spi.PolicyFacts;
 import smtp.server.spi.PolicyResultDTO;
@@ -41,11 +42,14 @@ public final class PolicyChain {
      * @param verdict the deciding verdict: CONTINUE when none decided
      * @param policy the name of the plugin whose verdict decided, or null
      * @param headers the header fields the plugins asked so far added (none when the verdict refuses)
+     * @param changes the changes to the message the plugins asked so far gave, in order (none when it refuses)
      * @param quarantine why the message is to be quarantined, or null
+     * @param discard why the message is to be dropped, or null
      */
-    public record Outcome(PolicyVerdict verdict, String policy, List<String> headers, String quarantine) {
+    public record Outcome(PolicyVerdict verdict, String policy, List<String> headers, List<MessageChange> changes,
+            String quarantine, String discard) {
 
-        static final Outcome NONE = new Outcome(PolicyVerdict.proceed(), null, List.of(), null);
+        static final Outcome NONE = new Outcome(PolicyVerdict.proceed(), null, List.of(), List.of(), null, null);
 
         /** @return whether the verdict refuses: REJECT, DEFER or DISCONNECT */
         public boolean refuses() {
@@ -56,10 +60,13 @@ public final class PolicyChain {
 
     private final Policies policies;
     private final Executor threads;
+    private final String serverName;
 
-    public PolicyChain(Policies policies, Executor threads) {
+    /** @param serverName the name the server greets with, a fact for the plugins */
+    public PolicyChain(Policies policies, Executor threads, String serverName) {
         this.policies = policies;
         this.threads = threads;
+        this.serverName = serverName;
     }
 
     public Policies policies() {
@@ -79,7 +86,9 @@ public final class PolicyChain {
         if (asked.isEmpty()) {
             return Outcome.NONE;
         }
+        facts.serverName = serverName;
         List<String> headers = new ArrayList<>();
+        List<MessageChange> changes = new ArrayList<>();
         for (Policies.Entry entry : asked) {
             long start = System.nanoTime();
             String failure = null;
@@ -106,23 +115,51 @@ public final class PolicyChain {
                 report.accept(result(entry.name(), facts, verdict, failure, (System.nanoTime() - start) / 1_000_000));
             }
             switch (verdict.action()) {
-                case CONTINUE -> headers.addAll(verdict.headers());
+                case CONTINUE -> {
+                    headers.addAll(verdict.headers());
+                    changes.addAll(verdict.changes());
+                }
                 case ACCEPT -> {
                     headers.addAll(verdict.headers());
-                    return new Outcome(verdict, entry.name(), headers, null);
+                    changes.addAll(verdict.changes());
+                    return new Outcome(verdict, entry.name(), headers, changes, null, null);
                 }
                 case QUARANTINE -> {
                     headers.addAll(verdict.headers());
-                    return new Outcome(verdict, entry.name(), headers, entry.name() + ": " + verdict.text());
+                    changes.addAll(verdict.changes());
+                    return new Outcome(verdict, entry.name(), headers, changes, entry.name() + ": " + verdict.text(), null);
+                }
+                case DISCARD -> {
+                    dropBodies(changes, verdict.changes());
+                    LOG.info("Session {} with {}: message discarded at {} by policy plugin {}: {}", session.id,
+                            session.clientAddress(), facts.stage, entry.name(), verdict.text());
+                    return new Outcome(verdict, entry.name(), List.of(), List.of(), null,
+                            entry.name() + ": " + verdict.text());
                 }
                 default -> {
+                    dropBodies(changes, verdict.changes());
                     LOG.info("Session {} with {}: {} at {} by policy plugin {}", session.id, session.clientAddress(),
                             verdict.reply(), facts.stage, entry.name());
-                    return new Outcome(verdict, entry.name(), List.of(), null);
+                    return new Outcome(verdict, entry.name(), List.of(), List.of(), null, null);
                 }
             }
         }
-        return new Outcome(PolicyVerdict.proceed(), null, headers, null);
+        return new Outcome(PolicyVerdict.proceed(), null, headers, changes, null, null);
+    }
+
+    /** Deletes the files of replaced bodies that will not be used: the message is refused or dropped. */
+    private static void dropBodies(List<MessageChange> changes, List<MessageChange> more) {
+        for (List<MessageChange> list : List.of(changes, more)) {
+            for (MessageChange change : list) {
+                if (change.kind() == MessageChange.Kind.REPLACE_BODY) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(change.body());
+                    } catch (java.io.IOException e) {
+                        LOG.warn("Cannot delete the replaced body {}: {}", change.body(), e.toString());
+                    }
+                }
+            }
+        }
     }
 
     /** Tells the plugins of the session's binding that it ended. */
@@ -219,6 +256,7 @@ public final class PolicyChain {
         facts.binding = session.binding;
         facts.usage = session.usage.toString();
         facts.tls = session.tls();
+        facts.tlsCipher = session.tlsCipher();
         facts.authenticatedUser = session.user();
         facts.heloName = session.heloName();
         facts.sender = sender;
@@ -242,6 +280,8 @@ public final class PolicyChain {
         copy.binding = facts.binding;
         copy.usage = facts.usage;
         copy.tls = facts.tls;
+        copy.tlsCipher = facts.tlsCipher;
+        copy.serverName = facts.serverName;
         copy.authenticatedUser = facts.authenticatedUser;
         copy.heloName = facts.heloName;
         copy.sender = facts.sender;

@@ -213,6 +213,15 @@ final class Connection implements Input.Source {
     }
 
     /** @return "TLSv1.3 with cipher ..." once TLS runs, else null */
+    /** @return "TLSv1.3 TLS_AES_256_GCM_SHA384", or null on a plain connection */
+    String tlsCipher() {
+        if (socket instanceof SSLSocket tls) {
+            SSLSession session = tls.getSession();
+            return session.getProtocol() + " " + session.getCipherSuite();
+        }
+        return null;
+    }
+
     String tlsDescription() {
         if (socket instanceof SSLSocket tls) {
             SSLSession session = tls.getSession();

@@ -79,6 +79,7 @@ final class MailCommand {
         }
         mail.headers.addAll(session.sessionHeaders);
         mail.quarantine = session.sessionQuarantine;
+        mail.discard = session.sessionDiscard;
         String refusal = session.policy(PolicyStage.MAIL, mail, null);
         if (refusal != null) {
             session.reply(refusal);

@@ -55,6 +55,8 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
     final List<String> sessionHeaders = new ArrayList<>(0);
     /** Why a policy plugin wants every message of the session quarantined, or null. */
     String sessionQuarantine;
+    /** Why a policy plugin wants every message of the session dropped, or null. */
+    String sessionDiscard;
     /** The reply of a policy plugin that refused the connection: every command but QUIT is refused with it. */
     private String refusedConnection;
 
@@ -160,15 +162,25 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             }
             return verdict.reply();
         }
+        if (!outcome.changes().isEmpty()) {
+            LOG.warn("Session {}: policy plugin {} gave changes to the message at {}; they apply at the end of the "
+                    + "message only, and are ignored", info.id, outcome.policy(), stage);
+        }
         if (mail != null) {
             mail.headers.addAll(outcome.headers());
             if (outcome.quarantine() != null) {
                 mail.quarantine = outcome.quarantine();
             }
+            if (outcome.discard() != null) {
+                mail.discard = outcome.discard();
+            }
         } else {
             sessionHeaders.addAll(outcome.headers());
             if (outcome.quarantine() != null) {
                 sessionQuarantine = outcome.quarantine();
+            }
+            if (outcome.discard() != null) {
+                sessionDiscard = outcome.discard();
             }
         }
         return null;
@@ -203,6 +215,7 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
             return false;
         }
         connection.secured(tls);
+        info.tlsStarted(connection.tlsCipher());
         return true;
     }
 

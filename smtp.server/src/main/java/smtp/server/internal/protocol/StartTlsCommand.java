@@ -62,7 +62,7 @@ final class StartTlsCommand {
                     + "discarded", session.info.clientAddress(), pipelined);
         }
         connection.secured(tls);
-        session.info.tlsStarted();
+        session.info.tlsStarted(session.connection.tlsCipher());
         session.info.hello(null, false);
         session.info.authenticated(null);
         session.transaction = null;

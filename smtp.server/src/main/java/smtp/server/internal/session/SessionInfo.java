@@ -37,6 +37,7 @@ public final class SessionInfo {
     private volatile String heloName;
     private volatile boolean extended;
     private volatile boolean tls;
+    private volatile String tlsCipher;
     private volatile String user;
     /** Messages accepted; written by the session's thread only. */
     private int messages;
@@ -96,8 +97,15 @@ public final class SessionInfo {
         return tls;
     }
 
-    public void tlsStarted() {
+    /** @param cipher the TLS protocol and cipher suite, "TLSv1.3 TLS_AES_256_GCM_SHA384" */
+    public void tlsStarted(String cipher) {
+        this.tlsCipher = cipher;
         this.tls = true;
+    }
+
+    /** @return the TLS protocol and cipher suite, or null before TLS */
+    public String tlsCipher() {
+        return tlsCipher;
     }
 
     public String user() {

@@ -33,7 +33,7 @@ public class PolicyChainTest {
 
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Policies policies = new Policies();
-    private final PolicyChain chain = new PolicyChain(policies, threads);
+    private final PolicyChain chain = new PolicyChain(policies, threads, "mx.test");
     private final List<PolicyResultDTO> reported = new ArrayList<>();
     private final List<String> asked = new ArrayList<>();
     private final CountDownLatch never = new CountDownLatch(1);
