@@ -1,0 +1,177 @@
+package smtp.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+
+/**
+ * The milter client with real milters from Debian, started by the test: OpenDKIM signs and verifies,
+ * clamav-milter refuses EICAR, spamass-milter (with spamd) marks and redirects spam; a milter killed in the middle
+ * of a session under each failure policy.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class MilterIT extends SuiteSupport {
+
+    private final List<Process> started = new ArrayList<>();
+    private int port;
+
+    @After
+    public void stopProcesses() throws Exception {
+        for (Process process : started) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private Process start(Path directory, String name, String... command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(directory.resolve(name + ".out").toFile()).start();
+        started.add(process);
+        return process;
+    }
+
+    private void suite(String... mailboxes) throws Exception {
+        port = startListening(mailboxes);
+        awaitProbeGone();
+        context.installBundle(suiteBundleLocation("smtp.milter")).start();
+    }
+
+    private void milter(String name, String address, Object... more) throws Exception {
+        Object[] settings = new Object[4 + more.length];
+        settings[0] = "name";
+        settings[1] = name;
+        settings[2] = "address";
+        settings[3] = address;
+        System.arraycopy(more, 0, settings, 4, more.length);
+        try (LogCapture log = new LogCapture()) {
+            createFactoryConfiguration("smtp.milter", settings);
+            assertNotNull(log.awaitLine(TIMEOUT, "Policy plugin milter:" + name + " in use"));
+        }
+    }
+
+    /** OpenDKIM signing for signed.test (clients on 127.0.0.1) and verifying (others), its key given as a test key. */
+    private Process opendkim(Path directory, int milterPort) throws Exception {
+        Files.createDirectories(directory);
+        Process keygen = new ProcessBuilder("opendkim-genkey", "-b", "1024", "-d", "signed.test", "-s", "sel", "-D",
+                directory.toString()).redirectErrorStream(true).start();
+        assertEquals(0, keygen.waitFor());
+        String record = Files.readString(directory.resolve("sel.txt"));
+        StringBuilder key = new StringBuilder();
+        for (String part : record.split("\"")) {
+            if (part.startsWith("v=") || part.startsWith("p=")) {
+                key.append(part);
+            }
+        }
+        Files.writeString(directory.resolve("keys"), "sel._domainkey.signed.test " + key + "\n");
+        Files.writeString(directory.resolve("opendkim.conf"), "Background no\nSyslog no\nMode sv\nSocket inet:"
+                + milterPort + "@127.0.0.1\nDomain signed.test\nSelector sel\nKeyFile " + directory.resolve("sel.private")
+                + "\nCanonicalization relaxed/relaxed\nInternalHosts 127.0.0.1\nTestPublicKeys " + directory.resolve("keys")
+                + "\nAuthservID mx.itest\nRequireSafeKeys false\n");
+        Process process = start(directory, "opendkim", "opendkim", "-f", "-x", directory.resolve("opendkim.conf").toString());
+        await("opendkim listening", () -> accepts("127.0.0.1", milterPort) ? true : null);
+        return process;
+    }
+
+    private String send(String source, String from, String to, String message) throws IOException {
+        try (SmtpClient client = SmtpClient.from(source, "127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO milter.test"), 250);
+            SmtpClient.Reply mail = client.command("MAIL FROM:<" + from + ">");
+            if (mail.code != 250) {
+                return mail.toString();
+            }
+            SmtpClient.Reply rcpt = client.command("RCPT TO:<" + to + ">");
+            if (rcpt.code != 250) {
+                return rcpt.toString();
+            }
+            SmtpClient.expect(client.command("DATA"), 354);
+            client.write(SmtpClient.dataOf(message.getBytes(StandardCharsets.UTF_8)));
+            return client.read().toString();
+        }
+    }
+
+    private static final String SIGNED_MESSAGE = "From: Alice <alice@signed.test>\r\nTo: bob@example.org\r\n"
+            + "Subject: signed by opendkim\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@signed.test>\r\n\r\n"
+            + "A message that OpenDKIM signs.\r\n";
+
+    @Test
+    public void opendkimSignsAndThenVerifiesTheSignatureItMade() throws Exception {
+        int milterPort = freePort();
+        suite("bob@example.org", "carol@example.org");
+        opendkim(work.resolve("opendkim"), milterPort);
+        try (LogCapture log = new LogCapture()) {
+            milter("dkim", "inet:" + milterPort + "@127.0.0.1");
+            assertTrue(send("127.0.0.1", "alice@signed.test", "bob@example.org", SIGNED_MESSAGE).startsWith("250 "));
+            String signed = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+            assertTrue(signed, signed.contains("\r\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=signed.test;"));
+            assertTrue(signed, signed.indexOf("DKIM-Signature:") < signed.indexOf("\r\nReceived: "));
+
+            // the signed message again, from a client that is not internal: OpenDKIM verifies it
+            String again = signed.substring(signed.indexOf("DKIM-Signature:"));
+            assertTrue(send("127.0.0.5", "alice@signed.test", "carol@example.org", again).startsWith("250 "));
+            String verified = Files.readString(awaitMessages("carol@example.org", 1).get(0));
+            assertTrue(verified, verified.contains("Authentication-Results: mx.itest;\r\n\tdkim=pass (1024-bit key) "
+                    + "header.d=signed.test"));
+
+            // a changed body breaks the signature
+            String tampered = again.replace("A message that OpenDKIM signs.", "A message that someone changed.");
+            assertTrue(send("127.0.0.5", "alice@signed.test", "carol@example.org", tampered).startsWith("250 "));
+            String failed = Files.readString(awaitMessages("carol@example.org", 2).get(1));
+            assertTrue(failed, failed.contains("dkim=fail"));
+            assertEquals("three sessions, a connection each", 3,
+                    java.util.Arrays.stream(log.text().split("\n")).filter(line -> line.contains("Milter dkim: connected to")).count());
+        }
+    }
+
+    @Test
+    public void aMilterKilledInTheMiddleOfASessionIsHandledByEachFailurePolicy() throws Exception {
+        int milterPort = freePort();
+        suite("bob@example.org");
+        String[][] policies = {{"tempfail", "451 4.7.1 Policy check milter:dkim unavailable, try again later"},
+            {"reject", "550 5.7.1 Policy check milter:dkim failed"}, {"accept", "250 2.1.5 Ok"}};
+        String pid = null;
+        for (String[] policy : policies) {
+            Process opendkim = opendkim(work.resolve("opendkim-" + policy[0]), milterPort);
+            if (pid != null) {
+                deleteConfiguration(pid);
+            }
+            try (LogCapture log = new LogCapture()) {
+                pid = createFactoryConfiguration("smtp.milter", "name", "dkim", "address", "127.0.0.1:" + milterPort,
+                        "onFailure", policy[0]);
+                assertNotNull(log.awaitLine(TIMEOUT, "Policy plugin milter:dkim in use"));
+            }
+            try (SmtpClient client = SmtpClient.from("127.0.0.5", "127.0.0.1", port)) {
+                SmtpClient.expect(client.command("EHLO milter.test"), 250);
+                SmtpClient.expect(client.command("MAIL FROM:<alice@signed.test>"), 250);
+                opendkim.destroyForcibly(); // kill -9, in the middle of the session
+                assertTrue(opendkim.waitFor(10, TimeUnit.SECONDS));
+                assertEquals(policy[0], policy[1], client.command("RCPT TO:<bob@example.org>").toString());
+                if (policy[0].equals("accept")) {
+                    SmtpClient.expect(client.command("DATA"), 354);
+                    client.write(SmtpClient.dataOf(SIGNED_MESSAGE.getBytes(StandardCharsets.UTF_8)));
+                    assertTrue("without the milter, the message is taken", client.read().code == 250);
+                }
+            }
+        }
+        String delivered = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+        assertFalse("not signed: the milter was gone", delivered.contains("DKIM-Signature"));
+    }
+}
