@@ -174,4 +174,63 @@ public class MilterIT extends SuiteSupport {
         String delivered = Files.readString(awaitMessages("bob@example.org", 1).get(0));
         assertFalse("not signed: the milter was gone", delivered.contains("DKIM-Signature"));
     }
+
+    @Test
+    public void clamavMilterRefusesEicarAndLetsACleanMessageThrough() throws Exception {
+        Path directory = Files.createDirectories(work.resolve("clamav-milter"));
+        try (Clamd clamd = new Clamd(work.resolve("clamd"), freePort())) {
+            int milterPort = freePort();
+            Files.writeString(directory.resolve("clamav-milter.conf"), "MilterSocket inet:" + milterPort + "@127.0.0.1\n"
+                    + "ClamdSocket tcp:127.0.0.1:" + clamd.port + "\nForeground yes\nOnInfected Reject\nOnFail Defer\n"
+                    + "AddHeader Replace\nRejectMsg Rejecting harmful e-mail: %v found\nLogFile " + directory.resolve("clamav-milter.log") + "\n");
+            start(directory, "clamav-milter", "clamav-milter", "--config-file=" + directory.resolve("clamav-milter.conf"));
+            await("clamav-milter listening", () -> accepts("127.0.0.1", milterPort) ? true : null);
+            suite("bob@example.org");
+            milter("clamav", "inet:" + milterPort + "@127.0.0.1");
+            String infected = send("127.0.0.5", "alice@client.test", "bob@example.org",
+                    new String(ScannerIT.INFECTED, StandardCharsets.US_ASCII));
+            assertEquals("550 5.7.1 Rejecting harmful e-mail: Eicar-Test-Signature.UNOFFICIAL found", infected);
+            assertTrue(send("127.0.0.5", "alice@client.test", "bob@example.org",
+                    new String(ScannerIT.CLEAN, StandardCharsets.US_ASCII)).startsWith("250 "));
+            String delivered = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+            assertTrue(delivered, delivered.contains("\r\nX-Virus-Status: Clean\r\n"));
+        }
+    }
+
+    /** GTUBE, the spam test string: SpamAssassin scores it 1000. */
+    static final String GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
+
+    @Test
+    public void spamassMilterMarksRewritesAndRedirectsSpamOverAUnixSocket() throws Exception {
+        Path directory = Files.createDirectories(work.resolve("spamass"));
+        int spamdPort = freePort();
+        start(directory, "spamd", "spamd", "--listen=127.0.0.1:" + spamdPort, "--allowed-ips=127.0.0.1", "-L", "-x",
+                "--username=nobody", "--max-children=2", "--pidfile=" + directory.resolve("spamd.pid"));
+        Path socket = directory.resolve("spamass.sock");
+        start(directory, "spamass-milter", "spamass-milter", "-p", socket.toString(), "-b", "trap@example.org", "--",
+                "-d", "127.0.0.1", "-p", Integer.toString(spamdPort));
+        suite("bob@example.org", "trap@example.org");
+        java.time.Duration slow = java.time.Duration.ofSeconds(90); // spamd compiles its rules first
+        long deadline = System.nanoTime() + slow.toNanos();
+        while (!(Files.exists(socket) && accepts("127.0.0.1", spamdPort)) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue("spamd and spamass-milter listening", Files.exists(socket) && accepts("127.0.0.1", spamdPort));
+        milter("spamass", "unix:" + socket, "commandTimeout", 60000);
+
+        String spam = "From: spammer@far.test\r\nTo: bob@example.org\r\nSubject: buy now\r\n\r\n" + GTUBE + "\r\n";
+        assertTrue(send("127.0.0.5", "spammer@far.test", "bob@example.org", spam).startsWith("250 "));
+        String trapped = Files.readString(awaitMessages("trap@example.org", 1).get(0));
+        assertTrue(trapped, trapped.contains("\r\nX-Spam-Flag: YES\r\n"));
+        assertTrue("the body replaced by SpamAssassin's report:\n" + trapped, trapped.contains("Spam detection software"));
+        assertTrue("the content type changed:\n" + trapped, trapped.contains("\r\nContent-Type: multipart/mixed; boundary="));
+        assertTrue(trapped, trapped.contains("\r\nX-Spam-Orig-To: <bob@example.org>\r\n"));
+        assertTrue("redirected: bob got nothing", files(mailbox("bob@example.org")).isEmpty());
+
+        String ham = "From: friend@far.test\r\nTo: bob@example.org\r\nSubject: lunch\r\n\r\nLunch at noon?\r\n";
+        assertTrue(send("127.0.0.5", "friend@far.test", "bob@example.org", ham).startsWith("250 "));
+        String delivered = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+        assertTrue(delivered, delivered.contains("\r\nX-Spam-Status: No, "));
+        assertTrue(delivered, delivered.endsWith("Lunch at noon?\r\n"));
+    }
 }

@@ -13,7 +13,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.After;
 import org.junit.Test;
@@ -39,9 +38,8 @@ public class ScannerIT extends SuiteSupport {
     /** The EICAR anti-virus test file: harmless, detected by every scanner. */
     static final String EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
-    private Process clamd;
+    private Clamd clamd;
     private int clamdPort;
-    private Path clamdSocket;
     private int port;
     private final List<Event> events = new CopyOnWriteArrayList<>();
 
@@ -57,24 +55,15 @@ public class ScannerIT extends SuiteSupport {
     static final byte[] CLEAN = withAttachment("notes.txt", "just notes".getBytes(StandardCharsets.US_ASCII));
 
     private void startClamd() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("clamd"));
-        Path database = Files.createDirectories(dir.resolve("db"));
-        Files.writeString(database.resolve("test.hdb"), "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n");
         if (clamdPort == 0) {
             clamdPort = freePort();
         }
-        clamdSocket = dir.resolve("clamd.sock");
-        Files.writeString(dir.resolve("clamd.conf"), "Foreground yes\nDatabaseDirectory " + database + "\nTCPSocket " + clamdPort
-                + "\nTCPAddr 127.0.0.1\nLocalSocket " + clamdSocket + "\nLogFile " + dir.resolve("clamd.log") + "\n");
-        clamd = new ProcessBuilder("clamd", "--config-file=" + dir.resolve("clamd.conf")).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("clamd.out").toFile()).start();
-        await("clamd listening", () -> Files.exists(clamdSocket) && accepts("127.0.0.1", clamdPort) ? true : null);
+        clamd = new Clamd(work.resolve("clamd"), clamdPort);
     }
 
     private void stopClamd() throws Exception {
         if (clamd != null) {
-            clamd.destroy();
-            clamd.waitFor(20, TimeUnit.SECONDS);
+            clamd.close();
             clamd = null;
         }
     }
