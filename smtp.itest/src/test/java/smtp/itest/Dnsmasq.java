@@ -11,11 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.Type;
 
 /**
  * A real DNS server for the tests: dnsmasq (Debian's dnsmasq-base) on a loopback port, answering only what the
@@ -23,6 +18,7 @@ import org.xbill.DNS.Type;
  */
 final class Dnsmasq implements AutoCloseable {
 
+    final String address;
     final int port;
     final Path log;
     private final Process process;
@@ -31,17 +27,28 @@ final class Dnsmasq implements AutoCloseable {
      * @param options dnsmasq options that give the records, such as {@code --host-record=name,127.0.0.2}
      */
     Dnsmasq(Path directory, List<String> options) throws Exception {
+        this(directory, "127.0.0.1", SuiteSupport.freePort(), options);
+    }
+
+    /** A server on the given loopback address and port (port 53 for programs that read /etc/resolv.conf). */
+    Dnsmasq(Path directory, String address, int port, List<String> options) throws Exception {
         Files.createDirectories(directory);
-        this.port = SuiteSupport.freePort();
+        this.address = address;
+        this.port = port;
         this.log = directory.resolve("dnsmasq.log");
         List<String> command = new ArrayList<>(List.of("dnsmasq", "--keep-in-foreground", "--port=" + port,
-                "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll",
+                "--listen-address=" + address, "--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll",
                 "--conf-file=/dev/null", "--pid-file=", "--user=" + System.getProperty("user.name"), "--log-queries",
                 "--log-facility=" + log));
         command.addAll(options);
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(directory.resolve("dnsmasq.out").toFile()).start();
-        SuiteSupport.await("dnsmasq answering on port " + port, () -> answers() ? true : null);
+        try {
+            SuiteSupport.await("dnsmasq answering on port " + port, () -> answers() ? true : null);
+        } catch (Exception | AssertionError e) {
+            close();
+            throw e;
+        }
     }
 
     /** @return whether the server answers a query (any answer, NXDOMAIN too) */
@@ -49,10 +56,12 @@ final class Dnsmasq implements AutoCloseable {
         if (!process.isAlive()) {
             throw new IOException("dnsmasq ended: " + Files.readString(log.resolveSibling("dnsmasq.out")));
         }
-        byte[] query = Message.newQuery(Record.newRecord(Name.fromString("probe.invalid."), Type.A, DClass.IN)).toWire();
+        // a query for probe.invalid A: id 1, recursion desired, one question
+        byte[] query = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 5, 'p', 'r', 'o', 'b', 'e', 7, 'i', 'n', 'v', 'a', 'l', 'i',
+            'd', 0, 0, 1, 0, 1};
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             socket.setSoTimeout(200);
-            socket.send(new DatagramPacket(query, query.length, InetAddress.getByName("127.0.0.1"), port));
+            socket.send(new DatagramPacket(query, query.length, InetAddress.getByName(address), port));
             socket.receive(new DatagramPacket(new byte[512], 512));
             return true;
         } catch (java.net.SocketTimeoutException e) {

@@ -233,4 +233,36 @@ public class MilterIT extends SuiteSupport {
         assertTrue(delivered, delivered.contains("\r\nX-Spam-Status: No, "));
         assertTrue(delivered, delivered.endsWith("Lunch at noon?\r\n"));
     }
+
+    @Test
+    public void opendmarcRefusesASpoofedFromUnderPReject() throws Exception {
+        org.junit.Assume.assumeTrue("opendmarc reads /etc/resolv.conf: the test gives it its own in a mount namespace, "
+                + "which needs root", "root".equals(System.getProperty("user.name")));
+        Path directory = Files.createDirectories(work.resolve("opendmarc"));
+        try (Dnsmasq dns = new Dnsmasq(directory.resolve("dns"), "127.0.3.53", 53, List.of("--local=/bank.test/",
+                "--local=/other.test/", "--txt-record=_dmarc.bank.test,v=DMARC1; p=reject"))) {
+            Files.writeString(directory.resolve("resolv.conf"), "nameserver " + dns.address + "\n");
+            int milterPort = freePort();
+            Files.writeString(directory.resolve("opendmarc.conf"), "Background no\nSyslog no\nSocket inet:" + milterPort
+                    + "@127.0.0.1\nAuthservID mx.itest\nRejectFailures true\nSPFSelfValidate true\nDNSTimeout 5\n"
+                    + "PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat\n");
+            start(directory, "opendmarc", "unshare", "--mount", "sh", "-c", "mount --bind " + directory.resolve("resolv.conf")
+                    + " /etc/resolv.conf && exec opendmarc -f -c " + directory.resolve("opendmarc.conf"));
+            await("opendmarc listening", () -> accepts("127.0.0.1", milterPort) ? true : null);
+            suite("bob@example.org");
+            milter("dmarc", "inet:" + milterPort + "@127.0.0.1");
+
+            String spoofed = "From: The Bank <ceo@bank.test>\r\nTo: bob@example.org\r\nSubject: wire the money\r\n"
+                    + "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <2@far.test>\r\n\r\nNow.\r\n";
+            assertEquals("550 5.7.1 rejected by DMARC policy for bank.test",
+                    send("127.0.0.5", "someone@far.test", "bob@example.org", spoofed));
+            assertTrue(dns.queries("TXT", "_dmarc.bank.test") >= 1);
+
+            String other = spoofed.replace("ceo@bank.test", "ceo@other.test");
+            assertTrue(send("127.0.0.5", "someone@far.test", "bob@example.org", other).startsWith("250 "));
+            String delivered = Files.readString(awaitMessages("bob@example.org", 1).get(0));
+            assertTrue(delivered, delivered.contains("Authentication-Results: mx.itest; dmarc=none (p=none dis=none) "
+                    + "header.from=other.test"));
+        }
+    }
 }
