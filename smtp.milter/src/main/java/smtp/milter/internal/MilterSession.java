@@ -39,7 +39,7 @@ final class MilterSession {
     private boolean done;
     /** The milter accepted (or refused) the message: it is asked nothing more until the next MAIL. */
     private boolean messageDone;
-    /** MAIL was sent and the message has not ended: the next MAIL needs an ABORT first. */
+    /** MAIL was sent and BODYEOB was not: the next MAIL needs an ABORT first. */
     private boolean inMessage;
     /** The connection failed: every later stage fails too. */
     private IOException broken;
@@ -149,8 +149,8 @@ final class MilterSession {
     synchronized PolicyVerdict endOfMessage(PolicyFacts facts) throws IOException {
         check();
         if (done || messageDone) {
-            inMessage = false;
-            return PolicyVerdict.proceed();
+            messageDone = false;
+            return PolicyVerdict.proceed(); // the next MAIL sends an ABORT first: the milter's message did not end
         }
         try (InputStream content = new BufferedInputStream(facts.content.open())) {
             if ((protocol & Packets.NODATA) == 0) {
@@ -199,6 +199,7 @@ final class MilterSession {
             }
             macros(Packets.BODYEOB, Packets.M_EOM, facts);
             connection.write(Packets.BODYEOB, new byte[0]);
+            inMessage = false;
             return finish(modifications());
         } catch (IOException | RuntimeException e) {
             throw broken(e);
@@ -220,8 +221,8 @@ final class MilterSession {
         }
     }
 
+    /** @return the verdict of the end of the message; a message that ended before its BODYEOB is aborted at the next MAIL */
     private PolicyVerdict finish(PolicyVerdict verdict) {
-        inMessage = false;
         messageDone = false;
         return verdict.action() == PolicyVerdict.Action.ACCEPT ? PolicyVerdict.proceed() : verdict;
     }
