@@ -2,6 +2,7 @@ package smtp.app;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
@@ -171,7 +172,24 @@ public class ConsoleBrowserIT {
         wait.until(ExpectedConditions.textToBe(By.cssSelector("td[data-counter='Messages accepted']"), "1"));
         assertTrue(browser.findElement(By.id("smtp-events")).getText().contains("MessageReceived"));
         assertTrue(browser.findElement(By.id("smtp-deliveries")).getText().contains("delivery/Delivered"));
+
+        // a rate limit configured by a file in conf/: its verdicts are counted on the page, and it goes with the file
+        Path limit = app.home.resolve("conf/smtp.policy.ratelimit-test.config");
+        Files.writeString(limit, "name=\"per-client\"\nkey=\"client\"\nmax=I\"1\"\nperiod=I\"3600\"\n");
+        awaitLog("Policy plugin ratelimit:per-client in use");
+        app.send(app.smtp, "within the limit");
+        assertEquals(2, app.awaitMessages("bob", 2));
+        AssertionError refused = assertThrows(AssertionError.class, () -> app.send(app.smtp, "over the limit"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains(
+                "451 4.7.0 Too many messages for client 127.0.0.1 (limit per-client), try again later"));
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBe(By.cssSelector(
+                "td[data-policy='ratelimit:per-client'][data-action='DEFER']"), "1"));
+        assertEquals("1", browser.findElement(By.cssSelector(
+                "td[data-policy='ratelimit:per-client'][data-action='CONTINUE']")).getText());
         screenshot("smtp-page");
+        Files.delete(limit);
+        awaitLog("Policy plugin rate limit per-client removed");
         String healthy = awaitHealth("tags=smtp", 200, "OK");
         assertTrue(healthy, healthy.contains("\"name\":\"SMTP binding 127.0.0.1 port " + app.smtp + " starttls\""));
 
@@ -188,7 +206,7 @@ public class ConsoleBrowserIT {
         awaitServerState("disabled");
         app.awaitAccepting(app.smtp, false);
         app.shell("delivery:send app@example.org bob@example.org while-disabled 'sent through MailDelivery'");
-        assertEquals("a message given to MailDelivery lands while the listener is off", 2, app.awaitMessages("bob", 2));
+        assertEquals("a message given to MailDelivery lands while the listener is off", 3, app.awaitMessages("bob", 3));
         awaitRow(app.smtp, "DISABLED");
         screenshot("smtp-page-disabled");
         // the change is in the file the configuration came from: it survives a restart
@@ -208,7 +226,7 @@ public class ConsoleBrowserIT {
         awaitServerState("enabled");
         app.awaitAccepting(app.smtp, true);
         app.send(app.smtp, "after");
-        assertEquals(3, app.awaitMessages("bob", 3));
+        assertEquals(4, app.awaitMessages("bob", 4));
         assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.config")).contains("enabled=B\"true\""));
 
         // one binding alone, from its row
