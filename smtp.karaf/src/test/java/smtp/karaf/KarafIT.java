@@ -148,20 +148,20 @@ public class KarafIT {
         String available = client("feature:list");
         for (String feature : new String[] {"smtp-contracts", "smtp-queue-artemis", "smtp-queue-spool", "smtp-delivery",
             "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl",
-            "smtp-milter", "smtp-webconsole", "smtp "}) {
+            "smtp-milter", "smtp-senderauth", "smtp-webconsole", "smtp "}) {
             assertTrue(feature + " in\n" + available, available.contains(feature));
         }
         client("feature:install smtp-delivery smtp-server smtp-tls smtp-events smtp-clamav smtp-ratelimit smtp-greylist "
-                + "smtp-dnsbl smtp-milter smtp-webconsole");
+                + "smtp-dnsbl smtp-milter smtp-senderauth smtp-webconsole");
         String installed = client("feature:list -i");
         for (String feature : new String[] {"smtp-queue-artemis", "smtp-delivery", "smtp-server", "smtp-tls", "smtp-events",
-            "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl", "smtp-milter", "smtp-webconsole"}) {
+            "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl", "smtp-milter", "smtp-senderauth", "smtp-webconsole"}) {
             assertTrue(feature + " installed:\n" + installed, installed.contains(feature));
         }
         String bundles = awaitOutput("bundle:list -t 0 -s", "smtp.server.api", 60);
         for (String bundle : new String[] {"smtp.delivery.api", "smtp.server.api", "smtp.queue.artemis", "smtp.delivery",
             "smtp.server", "smtp.tls", "smtp.events", "smtp.scan.clamav", "smtp.policy.ratelimit", "smtp.policy.greylist",
-            "smtp.policy.dnsbl", "org.xbill.dns", "smtp.milter", "smtp.webconsole", "bcprov", "io.netty.transport"}) {
+            "smtp.policy.dnsbl", "org.xbill.dns", "smtp.milter", "smtp.senderauth", "smtp.webconsole", "bcprov", "io.netty.transport"}) {
             String line = bundleLine(bundles, bundle);
             assertTrue(bundle + " active:\n" + bundles, line != null && line.contains("Active"));
         }
