@@ -265,4 +265,35 @@ public class MilterIT extends SuiteSupport {
                     + "header.from=other.test"));
         }
     }
+
+    @Test
+    public void connectionsAreReusedWhereTheMilterAllowsAndASlowMilterHoldsOnlyItsOwnSession() throws Exception {
+        try (ScriptedMilter scripted = new ScriptedMilter()) {
+            suite("bob@example.org", "slow@example.org");
+            milter("scripted", "127.0.0.1:" + scripted.port, "reuseConnections", true);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(send("127.0.0.5", "alice@client.test", "bob@example.org", "Subject: " + i + "\r\n\r\nhi\r\n")
+                        .startsWith("250 "));
+            }
+            await("three sessions negotiated", () -> scripted.negotiations.get() == 3 ? true : null);
+            assertEquals("one connection served the three sessions", 1, scripted.connections.get());
+
+            java.util.concurrent.ExecutorService slowClient = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<String> slow = slowClient.submit(() -> send("127.0.0.5", "alice@client.test",
+                        "slow@example.org", "Subject: slow\r\n\r\nslow\r\n"));
+                assertTrue(scripted.slowAsked.await(15, TimeUnit.SECONDS));
+                // the milter holds the slow session; another session goes through meanwhile
+                assertTrue(send("127.0.0.6", "alice@client.test", "bob@example.org", "Subject: fast\r\n\r\nfast\r\n")
+                        .startsWith("250 "));
+                assertFalse("the slow session still waits for its milter", slow.isDone());
+                assertEquals(4, awaitMessages("bob@example.org", 4).size());
+                scripted.release.countDown();
+                assertTrue(slow.get(15, TimeUnit.SECONDS).startsWith("250 "));
+            } finally {
+                slowClient.shutdownNow();
+            }
+            assertEquals("the slow session had a connection of its own", 2, scripted.connections.get());
+        }
+    }
 }

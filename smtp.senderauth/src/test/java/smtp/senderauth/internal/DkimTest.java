@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.Test;
 
 /**
- * Messages signed by dkimpy (python3-dkim, an implementation of its own: RSA with simple and relaxed
- * canonicalization, Ed25519-SHA256 of RFC 8463), verified here; then changed, and no longer.
+ * RFC 8463's own example, and messages signed by dkimpy (python3-dkim, an implementation of its own: RSA with
+ * simple and relaxed canonicalization, Ed25519-SHA256), verified here; then changed, and no longer.
  */
 public class DkimTest {
 
@@ -63,5 +63,25 @@ public class DkimTest {
         MapDns revoked = new MapDns().add("TXT", "brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=");
         assertEquals(Dkim.Result.FAIL, verify(revoked, signed).get(0).result());
         assertEquals(List.of(), verify(keys(), "From: a@b.test\r\n\r\nno signature\r\n"));
+    }
+
+    /**
+     * RFC 8463's own example (Appendix A): RFC 6376's sample message signed with Ed25519-SHA256 (selector brisbane)
+     * and RSA-SHA256 (selector test), both simple/simple, with the keys the RFC publishes.
+     */
+    @Test
+    public void theExampleOfRfc8463AppendixAVerifiesWithBothKeys() throws Exception {
+        MapDns dns = new MapDns().add("TXT", "brisbane._domainkey.football.example.com",
+                "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+                .add("TXT", "test._domainkey.football.example.com", "v=DKIM1; k=rsa; "
+                        + "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0"
+                        + "Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kr"
+                        + "yOTIKT+l/K4w3QIDAQAB");
+        List<Dkim.Verdict> verdicts = verify(dns, resource("rfc8463.eml"));
+        assertEquals(2, verdicts.size());
+        assertEquals("ed25519: " + verdicts.get(0).reason(), Dkim.Result.PASS, verdicts.get(0).result());
+        assertEquals("brisbane", verdicts.get(0).selector());
+        assertEquals("rsa: " + verdicts.get(1).reason(), Dkim.Result.PASS, verdicts.get(1).result());
+        assertEquals("test", verdicts.get(1).selector());
     }
 }
