@@ -296,4 +296,26 @@ public class MilterIT extends SuiteSupport {
             assertEquals("the slow session had a connection of its own", 2, scripted.connections.get());
         }
     }
+
+    @Test
+    public void aMilterAskedOnlyAtTheEndOfTheMessageIsConnectedThenAndToldAboutTheSessionFirst() throws Exception {
+        try (ScriptedMilter scripted = new ScriptedMilter()) {
+            suite("bob@example.org");
+            milter("late", "127.0.0.1:" + scripted.port, "stages", new String[] {"END_OF_MESSAGE"});
+            try (SmtpClient client = SmtpClient.from("127.0.0.5", "127.0.0.1", port)) {
+                SmtpClient.expect(client.command("EHLO milter.test"), 250);
+                SmtpClient.expect(client.command("MAIL FROM:<alice@client.test>"), 250);
+                SmtpClient.expect(client.command("RCPT TO:<bob@example.org>"), 250);
+                assertEquals("not connected before the end of the message", 0, scripted.connections.get());
+                SmtpClient.expect(client.command("DATA"), 354);
+                client.write(SmtpClient.dataOf("Subject: late\r\n\r\nlate\r\n".getBytes(StandardCharsets.US_ASCII)));
+                SmtpClient.expect(client.read(), 250);
+            }
+            assertEquals(1, scripted.connections.get());
+            List<Character> told = await("the milter told the whole message", () -> scripted.commands.size() >= 11
+                    ? List.copyOf(scripted.commands) : null);
+            assertEquals("the connection, HELO, MAIL and RCPT first, as the protocol needs; Received and Subject",
+                    List.of('O', 'C', 'H', 'M', 'R', 'T', 'L', 'L', 'N', 'B', 'E'), told.subList(0, 11));
+        }
+    }
 }

@@ -22,6 +22,8 @@ final class ScriptedMilter implements AutoCloseable {
     final int port;
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger negotiations = new AtomicInteger();
+    /** The commands received, in order (macros left out). */
+    final java.util.List<Character> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
     final CountDownLatch slowAsked = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     private final ServerSocket server;
@@ -55,6 +57,9 @@ final class ScriptedMilter implements AutoCloseable {
                 char command = (char) in.readUnsignedByte();
                 byte[] data = new byte[length - 1];
                 in.readFully(data);
+                if (command != 'D') {
+                    commands.add(command);
+                }
                 switch (command) {
                     case 'O' -> {
                         negotiations.incrementAndGet();

@@ -132,6 +132,23 @@ public final class Milter implements PolicyPlugin {
                 session.helo(facts); // a session that began before the milter came: brought up to date
             }
         }
+        if ((facts.stage == PolicyStage.RCPT || facts.stage == PolicyStage.END_OF_MESSAGE) && !session.inMessage()) {
+            PolicyVerdict mail = session.mail(facts); // a milter not told about MAIL hears of it now: the protocol needs it
+            if (mail.action() != PolicyVerdict.Action.CONTINUE) {
+                return mail;
+            }
+        }
+        if (facts.stage == PolicyStage.END_OF_MESSAGE && !session.recipientsSent()) {
+            for (String recipient : facts.recipients) {
+                PolicyFacts one = facts;
+                one.recipient = recipient;
+                PolicyVerdict rcpt = session.rcpt(one);
+                if (rcpt.action() != PolicyVerdict.Action.CONTINUE) {
+                    return rcpt; // the milter refuses a recipient of the message: the message
+                }
+            }
+            facts.recipient = null;
+        }
         return switch (facts.stage) {
             case HELO -> session.helo(facts);
             case MAIL -> session.mail(facts);
@@ -194,6 +211,7 @@ public final class Milter implements PolicyPlugin {
                 throw new IllegalArgumentException("timeouts are milliseconds, at least 1");
             }
             onFailure(config.onFailure());
+            stages(config.stages());
             Map<Integer, List<String>> macros = new LinkedHashMap<>();
             macros.put(Packets.M_CONNECT, List.of(config.connectMacros()));
             macros.put(Packets.M_HELO, List.of(config.heloMacros()));
@@ -210,6 +228,23 @@ public final class Milter implements PolicyPlugin {
         }
     }
 
+    /** @return the stages, checked: those a milter can be told about */
+    static String[] stages(String[] configured) {
+        List<String> stages = new java.util.ArrayList<>();
+        for (String stage : configured) {
+            String name = stage.strip().toUpperCase(Locale.ROOT);
+            if (!List.of("CONNECT", "HELO", "MAIL", "RCPT", "END_OF_MESSAGE").contains(name)) {
+                throw new IllegalArgumentException("stage '" + stage + "' is none of CONNECT, HELO, MAIL, RCPT, "
+                        + "END_OF_MESSAGE");
+            }
+            stages.add(name);
+        }
+        if (stages.isEmpty()) {
+            throw new IllegalArgumentException("stages names none: the milter would be told nothing");
+        }
+        return stages.toArray(new String[0]);
+    }
+
     /** @return the policy plugin's failure policy for the milter's: tempfail, accept (continue) or reject */
     private static String onFailure(String value) {
         return switch (value == null ? "" : value.strip().toLowerCase(Locale.ROOT)) {
@@ -223,8 +258,7 @@ public final class Milter implements PolicyPlugin {
     private static Dictionary<String, Object> properties(MilterConfiguration config, Settings settings) {
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(Policy.PREFIX_ + "name", "milter:" + settings.name());
-        properties.put(Policy.PREFIX_ + "stages", new String[] {PolicyStage.CONNECT.name(), PolicyStage.HELO.name(),
-            PolicyStage.MAIL.name(), PolicyStage.RCPT.name(), PolicyStage.END_OF_MESSAGE.name()});
+        properties.put(Policy.PREFIX_ + "stages", stages(config.stages()));
         // the milter's own time limits come first; this one only bounds them
         long longest = (long) config.connectTimeout() + 2L * config.commandTimeout() + config.endTimeout();
         properties.put(Policy.PREFIX_ + "timeout", longest);

@@ -36,6 +36,11 @@ import org.osgi.service.metatype.annotations.Option;
                     @Option(label = "reject", value = "reject")})
     String onFailure() default "tempfail";
 
+    @AttributeDefinition(name = "Stages", description = "The stages of the session the milter is told about: CONNECT, "
+            + "HELO, MAIL, RCPT, END_OF_MESSAGE. The milter's answers are taken at these stages only; what the protocol "
+            + "needs before a stage it gets (the connection, HELO, MAIL, the recipients) it is told then.")
+    String[] stages() default {"CONNECT", "HELO", "MAIL", "RCPT", "END_OF_MESSAGE"};
+
     @AttributeDefinition(name = "Connect macros", required = false, description = "Macros sent with the connection.")
     String[] connectMacros() default {"j", "{daemon_name}", "{daemon_addr}", "v", "_", "{client_addr}",
         "{client_port}", "{client_name}"};

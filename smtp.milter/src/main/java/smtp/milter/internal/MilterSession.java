@@ -41,6 +41,8 @@ final class MilterSession {
     private boolean messageDone;
     /** MAIL was sent and BODYEOB was not: the next MAIL needs an ABORT first. */
     private boolean inMessage;
+    /** RCPT was sent for the message under way. */
+    private boolean recipientsSent;
     /** The connection failed: every later stage fails too. */
     private IOException broken;
 
@@ -120,6 +122,7 @@ final class MilterSession {
             connection.write(Packets.ABORT, new byte[0]); // the transaction before this one ended without its message
         }
         inMessage = true;
+        recipientsSent = false;
         messageDone = false;
         if ((protocol & Packets.NOMAIL) != 0) {
             return PolicyVerdict.proceed();
@@ -135,6 +138,7 @@ final class MilterSession {
         if (messageSkipped(Packets.NORCPT)) {
             return PolicyVerdict.proceed();
         }
+        recipientsSent = true;
         macros(Packets.RCPT, Packets.M_ENVRCPT, facts);
         connection.write(Packets.RCPT, new Packets.Data().string("<" + facts.recipient + ">").bytes());
         PolicyVerdict verdict = stageReply(Packets.NR_RCPT, false);
@@ -204,6 +208,16 @@ final class MilterSession {
         } catch (IOException | RuntimeException e) {
             throw broken(e);
         }
+    }
+
+    /** @return whether MAIL was sent for the message under way */
+    synchronized boolean inMessage() {
+        return inMessage;
+    }
+
+    /** @return whether RCPT was sent for the message under way */
+    synchronized boolean recipientsSent() {
+        return recipientsSent;
     }
 
     /** The session ended: the milter is told, and the connection may serve another session. */
