@@ -31,7 +31,6 @@ final class MilterSession {
     private final MilterConnection connection;
     private final Settings settings;
     private int version;
-    private int actions;
     private int protocol;
     /** The macro lists the milter asked for, by stage (SMFIM_*); the configured ones where it asked for none. */
     private final Map<Integer, List<String>> macros = new LinkedHashMap<>();
@@ -70,7 +69,7 @@ final class MilterSession {
         }
         Packets.Reader data = new Packets.Reader(reply.data());
         version = data.integer();
-        actions = data.integer();
+        data.integer(); // the actions it takes: all are allowed
         protocol = data.integer();
         if (version < 2) {
             throw new IOException("the milter speaks protocol version " + version + "; 2 to 6 are understood");
@@ -440,13 +439,5 @@ final class MilterSession {
         if (any) {
             connection.write(Packets.MACRO, data.bytes());
         }
-    }
-
-    int protocol() {
-        return protocol;
-    }
-
-    int actions() {
-        return actions;
     }
 }

@@ -96,8 +96,10 @@ public final class Greylist implements PolicyPlugin {
     private void save() {
         Settings current = settings;
         try {
-            triplets.expire(current.timing(), System.currentTimeMillis());
-            triplets.save(current.stateFile());
+            if (triplets.changed()) {
+                triplets.expire(current.timing(), System.currentTimeMillis());
+                triplets.save(current.stateFile());
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Greylisting: cannot save the state to {}: {}", current.stateFile(), e.toString());
         }

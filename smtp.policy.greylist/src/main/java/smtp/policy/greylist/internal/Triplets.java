@@ -114,7 +114,16 @@ final class Triplets {
 
     /** Writes the state to the file, atomically (a new file moved over the old). */
     void save(Path file) throws IOException {
-        changed = false;
+        changed = false; // before writing: a change made while it writes is saved next time
+        try {
+            write(file);
+        } catch (IOException | RuntimeException e) {
+            changed = true;
+            throw e;
+        }
+    }
+
+    private void write(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path written = file.resolveSibling(file.getFileName() + ".new");
         try (BufferedWriter out = Files.newBufferedWriter(written, StandardCharsets.UTF_8)) {
