@@ -3,12 +3,10 @@ package smtp.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -38,9 +36,7 @@ public class DnsblIT extends SuiteSupport {
     @Override
     @Configuration
     public Option[] configuration() {
-        List<Option> options = new ArrayList<>(Arrays.asList(super.configuration()));
-        options.add(mavenBundle("dnsjava", "dnsjava").versionAsInProject());
-        return options.toArray(new Option[0]);
+        return withDnsjava();
     }
 
     @After

@@ -65,14 +65,7 @@ public class GreylistIT extends SuiteSupport {
             if (auth != null) {
                 SmtpClient.expect(client.command("AUTH PLAIN " + auth), 235);
             }
-            SmtpClient.expect(client.command("MAIL FROM:<" + from + ">"), 250);
-            SmtpClient.Reply rcpt = client.command("RCPT TO:<" + to + ">");
-            if (rcpt.code != 250) {
-                return rcpt.toString();
-            }
-            SmtpClient.expect(client.command("DATA"), 354);
-            client.write(SmtpClient.dataOf(MailFlowIT.MESSAGE));
-            return client.read().toString();
+            return client.attempt(from, List.of(to), MailFlowIT.MESSAGE).toString();
         }
     }
 

@@ -94,17 +94,7 @@ public class MilterIT extends SuiteSupport {
     private String send(String source, String from, String to, String message) throws IOException {
         try (SmtpClient client = SmtpClient.from(source, "127.0.0.1", port)) {
             SmtpClient.expect(client.command("EHLO milter.test"), 250);
-            SmtpClient.Reply mail = client.command("MAIL FROM:<" + from + ">");
-            if (mail.code != 250) {
-                return mail.toString();
-            }
-            SmtpClient.Reply rcpt = client.command("RCPT TO:<" + to + ">");
-            if (rcpt.code != 250) {
-                return rcpt.toString();
-            }
-            SmtpClient.expect(client.command("DATA"), 354);
-            client.write(SmtpClient.dataOf(message.getBytes(StandardCharsets.UTF_8)));
-            return client.read().toString();
+            return client.attempt(from, List.of(to), message.getBytes(StandardCharsets.UTF_8)).toString();
         }
     }
 

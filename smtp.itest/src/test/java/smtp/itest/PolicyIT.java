@@ -115,17 +115,7 @@ public class PolicyIT extends SuiteSupport {
             if (hello.code != 250) {
                 return hello;
             }
-            SmtpClient.Reply mail = client.command("MAIL FROM:<alice@client.test>");
-            if (mail.code != 250) {
-                return mail;
-            }
-            SmtpClient.Reply rcpt = client.command("RCPT TO:<" + recipient + ">");
-            if (rcpt.code != 250) {
-                return rcpt;
-            }
-            SmtpClient.expect(client.command("DATA"), 354);
-            client.write(SmtpClient.dataOf(MailFlowIT.MESSAGE));
-            return client.read();
+            return client.attempt("alice@client.test", List.of(recipient), MailFlowIT.MESSAGE);
         }
     }
 

@@ -60,19 +60,7 @@ public class RateLimitIT extends SuiteSupport {
                 return client.greeting.toString();
             }
             SmtpClient.expect(client.command("EHLO limits.test"), 250);
-            SmtpClient.Reply mail = client.command("MAIL FROM:<" + from + ">");
-            if (mail.code != 250) {
-                return mail.toString();
-            }
-            for (String recipient : to) {
-                SmtpClient.Reply rcpt = client.command("RCPT TO:<" + recipient + ">");
-                if (rcpt.code != 250) {
-                    return rcpt.toString();
-                }
-            }
-            SmtpClient.expect(client.command("DATA"), 354);
-            client.write(SmtpClient.dataOf(MailFlowIT.MESSAGE));
-            return client.read().toString();
+            return client.attempt(from, List.of(to), MailFlowIT.MESSAGE).toString();
         }
     }
 
@@ -194,7 +182,7 @@ public class RateLimitIT extends SuiteSupport {
                 assertNotNull(log.awaitLine(TIMEOUT, "Rate limit flowing changed: 3 messages per 1 s"));
             }
             int changed = replies.size();
-            await("mail through the faster allowance", () -> replies.subList(changed, replies.size()).stream()
+            await("mail through the faster allowance", () -> List.copyOf(replies).stream().skip(changed)
                     .anyMatch(reply -> reply.startsWith("250 ")) ? true : null);
             bundle.uninstall();
             int removed = replies.size();

@@ -3,7 +3,6 @@ package smtp.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -42,9 +40,7 @@ public class SenderAuthIT extends SuiteSupport {
     @Override
     @Configuration
     public Option[] configuration() {
-        List<Option> options = new ArrayList<>(Arrays.asList(super.configuration()));
-        options.add(mavenBundle("dnsjava", "dnsjava").versionAsInProject());
-        return options.toArray(new Option[0]);
+        return withDnsjava();
     }
 
     @After
@@ -66,14 +62,7 @@ public class SenderAuthIT extends SuiteSupport {
     private String send(String source, String from, String to, String message) throws IOException {
         try (SmtpClient client = SmtpClient.from(source, "127.0.0.1", port)) {
             SmtpClient.expect(client.command("EHLO mail.far.test"), 250);
-            SmtpClient.Reply mail = client.command("MAIL FROM:<" + from + ">");
-            if (mail.code != 250) {
-                return mail.toString();
-            }
-            SmtpClient.expect(client.command("RCPT TO:<" + to + ">"), 250);
-            SmtpClient.expect(client.command("DATA"), 354);
-            client.write(SmtpClient.dataOf(message.getBytes(StandardCharsets.UTF_8)));
-            return client.read().toString();
+            return client.attempt(from, List.of(to), message.getBytes(StandardCharsets.UTF_8)).toString();
         }
     }
 

@@ -229,6 +229,27 @@ final class SmtpClient implements Closeable {
         return read();
     }
 
+    /**
+     * Sends one message in one transaction, as far as the server lets it.
+     *
+     * @return the reply that refused MAIL or a RCPT, or else the reply to the end of data
+     */
+    Reply attempt(String from, List<String> to, byte[] message) throws IOException {
+        Reply mail = command("MAIL FROM:<" + from + ">");
+        if (mail.code != 250) {
+            return mail;
+        }
+        for (String recipient : to) {
+            Reply rcpt = command("RCPT TO:<" + recipient + ">");
+            if (rcpt.code != 250) {
+                return rcpt;
+            }
+        }
+        expect(command("DATA"), 354);
+        write(dataOf(message));
+        return read();
+    }
+
     static Reply expect(Reply reply, int code) throws IOException {
         if (reply.code != code) {
             throw new IOException("expected " + code + " but got " + reply);

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -80,6 +81,11 @@ public abstract class SuiteSupport {
 
     @Configuration
     public Option[] configuration() {
+        return suiteOptions();
+    }
+
+    /** @return the framework's bundles and the suite's, none started */
+    protected Option[] suiteOptions() {
         List<Option> options = new ArrayList<>(List.of(
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"),
                 mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
@@ -101,6 +107,13 @@ public abstract class SuiteSupport {
         for (String bsn : SUITE) {
             options.add(bundle(suiteBundleLocation(bsn)).noStart());
         }
+        return options.toArray(new Option[0]);
+    }
+
+    /** @return the suite's options and dnsjava, for the tests of the bundles that ask the DNS */
+    Option[] withDnsjava() {
+        List<Option> options = new ArrayList<>(Arrays.asList(suiteOptions()));
+        options.add(mavenBundle("dnsjava", "dnsjava").versionAsInProject());
         return options.toArray(new Option[0]);
     }
 
