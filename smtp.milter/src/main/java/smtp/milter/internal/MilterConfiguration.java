@@ -59,8 +59,8 @@ import org.osgi.service.metatype.annotations.Option;
     String[] endMacros() default {"i"};
 
     @AttributeDefinition(name = "Reuse connections", description = "End a session with QUIT_NC and keep the connection "
-            + "for the next one (protocol version 6). Only for milters that answer after QUIT_NC: OpenDKIM, OpenDMARC "
-            + "and the other libmilter filters of Debian 12 do not, so it is off unless switched on.")
+            + "for the next one (protocol version 6). Only for milters that answer after QUIT_NC: OpenDKIM 2.11 of "
+            + "Debian 12 does not, so it is off unless switched on.")
     boolean reuseConnections() default false;
 
     @AttributeDefinition(name = "Idle connections", min = "0",
