@@ -115,7 +115,11 @@ final class QueueWorkers implements AutoCloseable {
                 ClientMessage successor = session.createMessage(Message.DEFAULT_TYPE, true);
                 EntryMessages.write(remains, successor);
                 content.into(successor);
-                producer.send(successor);
+                if (successor.getHeadersAndPropertiesEncodeSize() < BrokerLink.DEFERRED_LARGE_MESSAGE_SIZE) {
+                    producer.send(successor); // a large message: until it is due, the broker holds only its envelope
+                } else {
+                    sendLargeEnvelope(remains, successor);
+                }
             }
             message.acknowledge();
             session.commit();
@@ -134,6 +138,26 @@ final class QueueWorkers implements AutoCloseable {
             rollback(session);
             pause(PAUSE_AFTER_FAILURE_MILLIS);
         }
+    }
+
+    /**
+     * Sends a successor whose envelope (many recipients, a long error) is too large for the first packet of the
+     * workers' large messages, on a sending session of the link's, before the original is acknowledged: its content
+     * is kept as any stored message's is. A duplicate id (queue id and attempt) makes the broker drop a second send of
+     * the same successor, should this instance fail between the send and the acknowledgement and the message be
+     * handled again.
+     */
+    private void sendLargeEnvelope(QueueEntryDTO remains, ClientMessage successor) throws ActiveMQException {
+        successor.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID.toString(),
+                remains.queueId + "-" + remains.attempts);
+        BrokerLink.Sender sender = link.sender();
+        try {
+            sender.producer.send(successor);
+        } catch (ActiveMQException | RuntimeException e) {
+            link.discard(sender);
+            throw e;
+        }
+        link.release(sender);
     }
 
     private static void rollback(ClientSession session) {
