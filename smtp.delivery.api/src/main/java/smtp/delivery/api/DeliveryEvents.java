@@ -31,6 +31,8 @@ public final class DeliveryEvents {
     public static final String DETAIL = "detail";
     /** {@code Integer}: delivery attempts so far. */
     public static final String ATTEMPTS = "attempts";
+    /** {@code Long}: when the listener accepted the message, ms since the epoch (since 1.3). */
+    public static final String RECEIVED_AT = "received.at";
     /** {@code Long}: when the next attempt is due (Deferred only), ms since the epoch. */
     public static final String NEXT_ATTEMPT = "next.attempt";
 }

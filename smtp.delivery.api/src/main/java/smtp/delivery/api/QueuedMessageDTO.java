@@ -30,4 +30,13 @@ public class QueuedMessageDTO extends DTO {
 
     /** Why the last attempt did not deliver, or {@code null}. */
     public String lastError;
+
+    /**
+     * The message's header section as it will be delivered (the Received header the listener added on top), at most
+     * 16 KiB of it; filled in by {@link MailQueue#get} only, {@code null} in {@link MailQueue#list} or when the store
+     * could not read it.
+     *
+     * @since 1.3
+     */
+    public String headers;
 }

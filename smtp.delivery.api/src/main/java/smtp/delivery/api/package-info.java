@@ -6,7 +6,7 @@
  * The SMTP listener hands every accepted message to it, and any other component
  * may send mail through it directly, with no SMTP server installed.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package smtp.delivery.api;
 

@@ -58,7 +58,8 @@ public interface QueueStore {
 
     /**
      * @param queueId a queue id
-     * @return the message's entry, or {@code null} if no such message is queued
+     * @return the message's entry, or {@code null} if no such message is queued; its {@code headers} hold the
+     *         message's header section ({@link HeaderSection}) where the store can read it (since 1.1)
      * @throws DeliveryException if the store cannot be asked now
      */
     QueueEntryDTO get(String queueId) throws DeliveryException;

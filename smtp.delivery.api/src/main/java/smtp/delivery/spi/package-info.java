@@ -9,7 +9,7 @@
  * provides it. Stores never look inside a message or its envelope: they keep
  * bytes, hand them back when due, and show what waits.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package smtp.delivery.spi;
 

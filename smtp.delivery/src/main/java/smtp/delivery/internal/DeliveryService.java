@@ -210,7 +210,12 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
             return null;
         }
         QueueEntryDTO entry = asked(() -> store.get(queueId));
-        return entry == null ? null : queued(entry);
+        if (entry == null) {
+            return null;
+        }
+        QueuedMessageDTO message = queued(entry);
+        message.headers = entry.headers;
+        return message;
     }
 
     private static QueuedMessageDTO queued(QueueEntryDTO entry) {
@@ -327,6 +332,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         properties.put(DeliveryEvents.RECIPIENT, recipient);
         properties.put(DeliveryEvents.SENDER, envelope.reversePath);
         properties.put(DeliveryEvents.ATTEMPTS, attempts);
+        properties.put(DeliveryEvents.RECEIVED_AT, envelope.receivedAt);
         if (detail != null) {
             properties.put(DeliveryEvents.DETAIL, detail);
         }

@@ -16,7 +16,10 @@ import java.util.Map;
 import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.QueueStatusDTO;
+import smtp.delivery.spi.HeaderSection;
 import smtp.delivery.spi.QueueEntryDTO;
 import smtp.delivery.spi.QueueStore;
 import smtp.delivery.spi.QueueWorker;
@@ -46,6 +50,8 @@ public final class ArtemisStore implements QueueStore {
     static final String PID = "smtp.queue.artemis";
     /** Once mail was refused for a full queue, the status says full until the queue is below this share. */
     private static final long FULL_UNTIL_PERCENT = 90;
+    /** How long a console's look at a queued message waits for the broker to hand it to the browser. */
+    private static final long BROWSE_MILLIS = 2000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ArtemisStore.class);
 
@@ -211,10 +217,51 @@ public final class ArtemisStore implements QueueStore {
         }
         for (QueueEntryDTO entry : entries(management.messages(EntryMessages.filter(queueId)))) {
             if (entry.queueId.equals(queueId)) {
+                entry.headers = browseHeaders(queueId);
+                if (entry.headers == null && broker != null) {
+                    entry.headers = scheduledHeaders(queueId);
+                }
                 return entry;
             }
         }
         return null;
+    }
+
+    /**
+     * Reads the header section of a message that is due, with a browser that leaves the message where it is.
+     *
+     * @return the header section, or null when the message is not in the queue now (scheduled, or being delivered)
+     */
+    /** @return the header section of a deferred message in the embedded broker, or null */
+    private String scheduledHeaders(String queueId) {
+        try {
+            return broker.scheduledHeaders(link.queue().toString(), EntryMessages.QUEUE_ID, queueId);
+        } catch (ActiveMQException | IOException | RuntimeException e) {
+            LOG.debug("{}: header section not read: {}", queueId, e.toString());
+            return null;
+        }
+    }
+
+    private String browseHeaders(String queueId) {
+        try (ClientSession session = link.session(false);
+                ClientConsumer browser = session.createConsumer(link.queue(), SimpleString.of(EntryMessages.filter(queueId)),
+                        true)) {
+            ClientMessage message = browser.receive(BROWSE_MILLIS);
+            if (message == null) {
+                return null;
+            }
+            if (!message.isLargeMessage()) {
+                byte[] body = new byte[message.getBodySize()];
+                message.getBodyBuffer().readBytes(body);
+                return HeaderSection.read(new ByteArrayInputStream(body));
+            }
+            HeaderSection.Collector headers = new HeaderSection.Collector();
+            message.saveToOutputStream(headers);
+            return headers.text();
+        } catch (ActiveMQException | IOException | RuntimeException e) {
+            LOG.debug("{}: header section not read: {}", queueId, e.toString());
+            return null;
+        }
     }
 
     @Override

@@ -1,8 +1,13 @@
 package smtp.queue.artemis.internal;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -10,14 +15,19 @@ import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
+import org.apache.activemq.artemis.core.message.LargeBodyReader;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.ActiveMQServers;
 import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.LargeServerMessage;
+import org.apache.activemq.artemis.core.server.MessageReference;
 import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.core.settings.impl.DiskFullMessagePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import smtp.delivery.spi.HeaderSection;
 
 /**
  * An Artemis broker in this framework, reached in-VM ({@value #IN_VM}): a
@@ -55,6 +65,43 @@ final class EmbeddedBroker implements AutoCloseable {
         }
         LOG.info("Embedded Artemis broker {} started: journal in {}{}", server.getVersion().getFullVersion(),
                 configuration.getJournalLocation(), settings.acceptor().isBlank() ? "" : ", accepting on " + settings.acceptor());
+    }
+
+    /**
+     * Reads the header section of a message the broker holds for a later attempt: a scheduled message is out of a
+     * consumer's reach, even a browser's, so it is read on the broker's side.
+     *
+     * @return the header section, or null when the queue holds no such scheduled message
+     */
+    String scheduledHeaders(String queue, String property, String queueId) throws ActiveMQException, IOException {
+        org.apache.activemq.artemis.core.server.Queue held = server.locateQueue(SimpleString.of(queue));
+        if (held == null) {
+            return null;
+        }
+        for (MessageReference reference : held.getScheduledMessages()) {
+            Message message = reference.getMessage();
+            if (!queueId.equals(message.getStringProperty(property))) {
+                continue;
+            }
+            HeaderSection.Collector headers = new HeaderSection.Collector();
+            if (message instanceof LargeServerMessage large) {
+                try (LargeBodyReader reader = large.getLargeBodyReader()) {
+                    reader.open();
+                    ByteBuffer chunk = ByteBuffer.allocate(4096);
+                    int n;
+                    while (!headers.full() && (n = reader.readInto(chunk.clear())) > 0) {
+                        headers.write(chunk.array(), 0, n);
+                    }
+                }
+            } else {
+                ActiveMQBuffer body = message.toCore().getReadOnlyBodyBuffer();
+                byte[] bytes = new byte[Math.min(body.readableBytes(), HeaderSection.MAX)];
+                body.readBytes(bytes);
+                headers.write(bytes, 0, bytes.length);
+            }
+            return headers.text();
+        }
+        return null;
     }
 
     /** The broker's threads: each takes stack and memory, and on a few cores more threads only wait for each other. */

@@ -178,6 +178,71 @@ public class ArtemisStoreTest {
     }
 
     @Test
+    public void aMessageDeferredForManyRecipientsIsHeldAndConsolesReadItsHeaderSection() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            String[] recipients = new String[60];
+            for (int i = 0; i < recipients.length; i++) {
+                recipients[i] = "recipient-number-" + i + "-with-a-long-name@remote-domain.example";
+            }
+            byte[] content = ("Received: from client.test\r\nSubject: for many\r\nX-Long: " + "x".repeat(3000)
+                    + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            CountDownLatch firstHeld = new CountDownLatch(1);
+            try (AutoCloseable workers = store.consume((entry, given) -> {
+                handed.add(new Handed(entry, readTwice(given)));
+                if (entry.attempts > 0) {
+                    return null;
+                }
+                firstHeld.await(10, TimeUnit.SECONDS);
+                QueueEntryDTO remains = entry(entry.queueId, recipients);
+                remains.receivedAt = entry.receivedAt;
+                remains.attempts = 1;
+                remains.nextAttempt = System.currentTimeMillis() + 3_600_000;
+                remains.lastError = "mx.remote-domain.example said: 451 4.3.0 " + "later ".repeat(40);
+                return remains;
+            }, 1)) {
+                store.store(entry("M1", recipients), new ByteArrayInputStream(content));
+                // while the worker holds it, it is not in the queue to read
+                next(handed);
+                QueueEntryDTO delivering = store.get("M1");
+                assertNull("being delivered: not browsable", delivering.headers);
+                firstHeld.countDown();
+                // an envelope this large does not fit a large message's first packet: it is kept all the same
+                QueueEntryDTO waiting = awaitAttempts(store, "M1", 1);
+                assertEquals(List.of(recipients), waiting.recipients);
+                assertEquals("Received: from client.test\r\nSubject: for many\r\nX-Long: " + "x".repeat(3000),
+                        waiting.headers);
+                assertNull("held for an hour", handed.poll(500, TimeUnit.MILLISECONDS));
+                assertTrue(store.retryNow("M1"));
+                Handed again = next(handed);
+                assertEquals(1, again.entry().attempts);
+                assertEquals(List.of(recipients), again.entry().recipients);
+                assertArrayEquals(content, again.content());
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aQueuedMessagesHeaderSectionIsReadWithoutTakingItFromTheQueue() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("largeMessageSize", 64 * 1024));
+        try {
+            byte[] small = "Subject: small\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+            byte[] large = ("Subject: large\r\n\r\n" + "y".repeat(200_000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            store.store(entry("S1", "b@y.test"), new ByteArrayInputStream(small));
+            store.store(entry("L1", "b@y.test"), new ByteArrayInputStream(large));
+            assertEquals("Subject: small", store.get("S1").headers);
+            assertEquals("Subject: large", store.get("L1").headers);
+            assertEquals("read again: the browser left them queued", "Subject: large", store.get("L1").headers);
+            assertEquals(2, store.status().messages);
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
     public void anOperatorDeletesAHeldMessageButNotOneBeingDelivered() throws Exception {
         ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
         try {

@@ -1,5 +1,7 @@
 package smtp.queue.spool.internal;
 
+import smtp.delivery.spi.HeaderSection;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -120,7 +122,11 @@ public final class SpoolStore implements QueueStore {
             return null;
         }
         try {
-            return spool.entry(queueId);
+            QueueEntryDTO entry = spool.entry(queueId);
+            try (InputStream content = Files.newInputStream(spool.messageFile(queueId))) {
+                entry.headers = HeaderSection.read(content);
+            }
+            return entry;
         } catch (IOException e) {
             return null; // delivered and removed while being read
         }
