@@ -116,6 +116,14 @@ public class AuthIT extends SuiteSupport {
         usersFile(userLine("alice", "right"));
         configure("smtp.server", "authFailureDelay", 100, "authFailureDelayMax", 300);
         int port = plainAuthBinding();
+        // each check is told to session listeners (the metrics count them): mechanism and outcome
+        java.util.concurrent.BlockingQueue<String> checks = new java.util.concurrent.LinkedBlockingQueue<>();
+        context.registerService(smtp.server.spi.SessionListener.class, new smtp.server.spi.SessionListener() {
+            @Override
+            public void authenticated(smtp.server.spi.SessionDTO session, String mechanism, boolean succeeded) {
+                checks.add(mechanism + (succeeded ? " ok " + session.authenticatedUser : " failed"));
+            }
+        }, null);
         startSuite();
         awaitListening("127.0.0.1", port);
         try (LogCapture log = new LogCapture(); SmtpClient client = new SmtpClient("127.0.0.1", port)) {
@@ -134,6 +142,10 @@ public class AuthIT extends SuiteSupport {
             assertEquals("334 UGFzc3dvcmQ6", client.command("AUTH LOGIN " + b64("alice")).toString());
             assertEquals(235, client.command(b64("right")).code);
         }
+        List<String> told = new java.util.ArrayList<>();
+        checks.drainTo(told);
+        assertEquals(List.of("LOGIN failed", "LOGIN failed", "LOGIN failed", "LOGIN failed", "PLAIN failed",
+                "LOGIN ok alice"), told);
     }
 
     @Test

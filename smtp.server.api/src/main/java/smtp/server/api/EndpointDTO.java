@@ -24,6 +24,14 @@ public class EndpointDTO extends DTO {
      */
     public String binding;
 
+    /**
+     * The binding's name, as sessions ({@code SessionDTO.binding}), policy plugins and the log know it: its configured
+     * {@code name}, else its address and port ("127.0.0.1:25"); {@code null} where the binding has no valid configuration.
+     *
+     * @since 2.2
+     */
+    public String name;
+
     /** What the binding covers, for people: "127.0.0.1 port 25 (starttls TLS)". */
     public String description;
 

@@ -5,7 +5,7 @@
  * {@code smtp.server.tls}, event subscribers {@code smtp.server.events}; each
  * package has its own version, so that a change here does not touch them.
  */
-@Version("2.1.0")
+@Version("2.2.0")
 @Export
 package smtp.server.api;
 

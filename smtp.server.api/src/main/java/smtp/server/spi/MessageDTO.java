@@ -24,4 +24,12 @@ public class MessageDTO extends DTO {
 
     /** When the end of the message was received, in milliseconds since the epoch. */
     public long receivedAt;
+
+    /**
+     * How long the server took from reading the end of the message to having handed it to delivery (the 250 follows),
+     * in nanoseconds: the policy plugins, scanners and the queue's durable write.
+     *
+     * @since 1.2
+     */
+    public long acceptNanos;
 }

@@ -12,7 +12,7 @@
  * limit, failure policy and bindings) and answer with a
  * {@link smtp.server.spi.PolicyVerdict}.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package smtp.server.spi;
 

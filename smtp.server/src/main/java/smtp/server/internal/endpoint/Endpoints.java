@@ -154,6 +154,7 @@ public final class Endpoints {
     private static EndpointDTO status(BindingSpec binding, InetAddress address, String state, String reason) {
         EndpointDTO dto = new EndpointDTO();
         dto.binding = binding.pid();
+        dto.name = binding.name();
         dto.description = binding.toString();
         dto.address = address == null ? null : address.getHostAddress();
         dto.port = binding.port();
@@ -252,6 +253,7 @@ public final class Endpoints {
     static EndpointDTO copy(EndpointDTO source) {
         EndpointDTO dto = new EndpointDTO();
         dto.binding = source.binding;
+        dto.name = source.name;
         dto.description = source.description;
         dto.address = source.address;
         dto.port = source.port;

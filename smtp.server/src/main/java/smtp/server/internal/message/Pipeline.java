@@ -31,6 +31,7 @@ import smtp.server.spi.MessageDTO;
 import smtp.server.spi.PolicyFacts;
 import smtp.server.spi.PolicyStage;
 import smtp.server.spi.PolicyVerdict;
+import smtp.server.spi.SessionListener;
 
 /**
  * What happens to a message between the end of the envelope and the reply to
@@ -83,17 +84,29 @@ public final class Pipeline {
      *         is kept
      */
     public String receive(MailTransaction mail, SessionInfo session, String tls, Content content) throws IOException {
-        String reply = accept(mail, session, tls, content);
-        if (reply.charAt(0) != '2') {
+        Reply reply = accept(mail, session, tls, content);
+        if (reply.refusal() != null) {
             sessions.counters().messagesRejected.increment();
+            sessions.messageRefused(session, reply.refusal(), reply.text());
         }
-        return reply;
+        return reply.text();
     }
 
-    private String accept(MailTransaction mail, SessionInfo session, String tls, Content content) throws IOException {
+    /**
+     * The reply to the end of a message.
+     *
+     * @param refusal why the message was refused (a {@code SessionListener} refusal reason), or null when it was taken
+     */
+    private record Reply(String text, String refusal) {
+        static Reply taken(String text) {
+            return new Reply(text, null);
+        }
+    }
+
+    private Reply accept(MailTransaction mail, SessionInfo session, String tls, Content content) throws IOException {
         MailDelivery delivery = this.delivery.get();
         if (delivery == null) {
-            return "451 4.3.0 Mail delivery is unavailable, try again later";
+            return new Reply("451 4.3.0 Mail delivery is unavailable, try again later", SessionListener.REFUSED_DELIVERY);
         }
         Envelope envelope = envelope(mail, session, tls != null);
         byte[] received = ReceivedHeader.of(envelope.heloName, session.client().getAddress(), settings.hostName(),
@@ -121,9 +134,9 @@ public final class Pipeline {
                 PolicyChain.Outcome outcome = endOfMessage(mail, session, envelope, spilled, size.count());
                 if (outcome.refuses()) {
                     PolicyVerdict verdict = outcome.verdict();
-                    return verdict.action() == PolicyVerdict.Action.DISCONNECT
+                    return new Reply(verdict.action() == PolicyVerdict.Action.DISCONNECT
                             ? "421 " + verdict.enhancedCode() + " " + settings.hostName() + " " + verdict.text()
-                            : verdict.reply();
+                            : verdict.reply(), SessionListener.REFUSED_POLICY);
                 }
                 replacements = bodies(outcome.changes());
                 List<String> added = new ArrayList<>(mail.headers);
@@ -137,7 +150,7 @@ public final class Pipeline {
                     LOG.info("{}: from <{}> via {} discarded ({}): accepted, not delivered", envelope.queueId,
                             envelope.reversePath, envelope.clientAddress, discard);
                     accepted(session, size.count());
-                    return "250 2.0.0 Ok: queued as " + envelope.queueId;
+                    return Reply.taken("250 2.0.0 Ok: queued as " + envelope.queueId);
                 }
                 String quarantine = outcome.quarantine() != null ? outcome.quarantine() : mail.quarantine;
                 if (quarantine != null) {
@@ -145,7 +158,7 @@ public final class Pipeline {
                             added);
                     spilled = null; // it is in the quarantine folder now
                     accepted(session, size.count());
-                    return "250 2.0.0 Ok: queued as " + envelope.queueId;
+                    return Reply.taken("250 2.0.0 Ok: queued as " + envelope.queueId);
                 }
                 try (InputStream kept = MessageEdits.changeContent(outcome.changes())
                         ? MessageEdits.applyToContent(outcome.changes(), spilled) : Files.newInputStream(spilled)) {
@@ -154,19 +167,22 @@ public final class Pipeline {
                 }
             }
             accepted(session, size.count());
-            sessions.messageReceived(session, message(envelope, queueId, size.count()));
-            return "250 2.0.0 Ok: queued as " + queueId;
+            MessageDTO taken = message(envelope, queueId, size.count());
+            taken.acceptNanos = size.endedAt() == 0 ? 0 : System.nanoTime() - size.endedAt();
+            sessions.messageReceived(session, taken);
+            return Reply.taken("250 2.0.0 Ok: queued as " + queueId);
         } catch (Refusal e) {
-            return e.reply();
+            return new Reply(e.reply(), SessionListener.REFUSED_ERROR);
         } catch (DeliveryException e) {
-            String refusal = refusal(mail, envelope, size, headers, content);
+            Reply refusal = refusal(mail, envelope, size, headers, content);
             if (refusal != null) {
                 return refusal;
             }
             LOG.warn("Message from <{}> not accepted: {}", mail.reversePath, e.getMessage());
-            return (e.isPermanent() ? "554 5.3.0 " : "451 4.3.0 ") + e.getMessage();
+            return new Reply((e.isPermanent() ? "554 5.3.0 " : "451 4.3.0 ") + e.getMessage(),
+                    SessionListener.REFUSED_DELIVERY);
         } catch (IOException e) {
-            String refusal = refusal(mail, envelope, size, headers, content);
+            Reply refusal = refusal(mail, envelope, size, headers, content);
             if (refusal != null) {
                 return refusal;
             }
@@ -226,19 +242,22 @@ public final class Pipeline {
     }
 
     /** @return the refusal for what the message itself holds, or null when it is not the message's fault */
-    private String refusal(MailTransaction mail, Envelope envelope, SizeLimit size, HeaderScan headers, Content content) {
+    private Reply refusal(MailTransaction mail, Envelope envelope, SizeLimit size, HeaderScan headers, Content content) {
         if (headers.loop()) {
             LOG.warn("Message from <{}> via {} refused: more than {} Received headers (a mail loop)", mail.reversePath,
                     envelope.clientAddress, settings.maxHops());
-            return "554 5.4.6 Too many hops: more than " + settings.maxHops() + " Received headers (a mail loop?)";
+            return new Reply("554 5.4.6 Too many hops: more than " + settings.maxHops() + " Received headers (a mail loop?)",
+                    SessionListener.REFUSED_LOOP);
         }
         if (size.exceeded()) {
-            return "552 5.3.4 Message size exceeds fixed maximum message size of " + settings.maxMessageSize() + " bytes";
+            return new Reply("552 5.3.4 Message size exceeds fixed maximum message size of " + settings.maxMessageSize()
+                    + " bytes", SessionListener.REFUSED_SIZE);
         }
         String violation = content.violation();
         if (violation != null) {
             LOG.warn("Message from <{}> via {} refused: {} in the message", mail.reversePath, envelope.clientAddress, violation);
-            return "550 5.6.0 Message refused: " + violation + " in the message; lines must end with CRLF";
+            return new Reply("550 5.6.0 Message refused: " + violation + " in the message; lines must end with CRLF",
+                    SessionListener.REFUSED_LINE_ENDINGS);
         }
         return null;
     }

@@ -17,6 +17,7 @@ final class SizeLimit extends FilterInputStream {
 
     private final long limit;
     private long count;
+    private long endedAt;
 
     SizeLimit(InputStream in, long limit) {
         super(in);
@@ -25,6 +26,11 @@ final class SizeLimit extends FilterInputStream {
 
     long count() {
         return count;
+    }
+
+    /** @return when the end of the message was read ({@link System#nanoTime()}), or 0 while it was not */
+    long endedAt() {
+        return endedAt;
     }
 
     boolean exceeded() {
@@ -36,6 +42,8 @@ final class SizeLimit extends FilterInputStream {
         int b = super.read();
         if (b >= 0) {
             counted(1);
+        } else if (endedAt == 0) {
+            endedAt = System.nanoTime();
         }
         return b;
     }
@@ -45,6 +53,8 @@ final class SizeLimit extends FilterInputStream {
         int n = super.read(buffer, offset, length);
         if (n > 0) {
             counted(n);
+        } else if (n < 0 && endedAt == 0) {
+            endedAt = System.nanoTime();
         }
         return n;
     }

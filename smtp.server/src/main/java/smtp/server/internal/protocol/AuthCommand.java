@@ -87,12 +87,14 @@ final class AuthCommand {
         switch (result.outcome()) {
             case BUSY -> {
                 LOG.info("AUTH {} from {} not checked: too many attempts under way; answering 454", mechanism, client);
+                session.context.sessions.authenticated(session.info, mechanism, false);
                 session.reply("454 4.7.0 Temporary authentication failure: too many attempts, try again later");
             }
             case REFUSED -> {
                 session.context.warnings.warn(LOG, "auth-failed", "AUTH {} failed for user '{}' from {} (failure {}); "
                         + "its next check waits {} ms", mechanism, Printable.of(user), client, result.failures(),
                         session.context.authGate.delay(result.failures()));
+                session.context.sessions.authenticated(session.info, mechanism, false);
                 session.badCommand("535 5.7.8 Authentication credentials invalid");
             }
             case ACCEPTED -> {
@@ -100,11 +102,13 @@ final class AuthCommand {
                 String refusal = session.policy(PolicyStage.AUTH, null, null);
                 if (refusal != null) {
                     session.info.authenticated(null);
+                    session.context.sessions.authenticated(session.info, mechanism, false);
                     LOG.info("AUTH {} for '{}' from {} refused by policy: {}", mechanism, result.name(), client, refusal);
                     session.reply(refusal);
                     return;
                 }
                 LOG.info("AUTH {} succeeded for '{}' from {}", mechanism, result.name(), client);
+                session.context.sessions.authenticated(session.info, mechanism, true);
                 session.reply("235 2.7.0 Authentication successful");
             }
         }

@@ -149,6 +149,20 @@ public final class Sessions {
         notify(listener -> listener.policyDecided(snapshot, result));
     }
 
+    public void messageRefused(SessionInfo session, String reason, String reply) {
+        if (!listeners.isEmpty()) {
+            SessionDTO snapshot = session.snapshot();
+            notify(listener -> listener.messageRefused(snapshot, reason, reply));
+        }
+    }
+
+    public void authenticated(SessionInfo session, String mechanism, boolean succeeded) {
+        if (!listeners.isEmpty()) {
+            SessionDTO snapshot = session.snapshot();
+            notify(listener -> listener.authenticated(snapshot, mechanism, succeeded));
+        }
+    }
+
     public void messageReceived(SessionInfo session, MessageDTO message) {
         SessionDTO snapshot = session.snapshot();
         notify(listener -> listener.messageReceived(snapshot, message));
@@ -197,7 +211,8 @@ public final class Sessions {
         for (SessionListener listener : listeners) {
             try {
                 call.accept(listener);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // a listener's bug, or a class its bundle cannot load, must not end the session
                 LOG.warn("Session listener {} failed", listener, e);
             }
         }
