@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.After;
 import org.junit.Before;
@@ -30,8 +31,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in a real browser (Debian's headless Chromium): an
  * administrator logs in, switches the SMTP server off and on from the SMTP
- * page, stops and starts the smtp.server bundle from the Bundles page, and moves
- * a binding to another port in the Configuration form. Each step is checked over
+ * page, watches the charts of the last hour draw the mail sent during the test,
+ * opens a deferred message in the queue browser, tries it again and removes it,
+ * stops and starts the smtp.server bundle from the Bundles page, and moves a
+ * binding to another port in the Configuration form. Each step is checked over
  * SMTP; screenshots go to target/screenshots.
  */
 public class ConsoleBrowserIT {
@@ -236,6 +239,100 @@ public class ConsoleBrowserIT {
         app.awaitAccepting(app.smtp, true);
         awaitRow(app.smtp, "LISTENING");
         assertTrue(Files.readAllLines(app.home.resolve("conf/smtp.server.binding-test.config")).contains("enabled=B\"true\""));
+    }
+
+    private long chartTotal(String chart) {
+        return Long.parseLong(browser.findElement(By.id("smtp-chart-" + chart)).getAttribute("data-total"));
+    }
+
+    /** Reloads the SMTP page (30 s at most) until the element's attribute has that value. */
+    private void awaitAttribute(By element, String attribute, String value) {
+        new WebDriverWait(browser, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(300)).until(driver -> {
+            if (driver.findElements(element).stream().anyMatch(found -> value.equals(found.getAttribute(attribute)))) {
+                return true;
+            }
+            driver.navigate().refresh();
+            return false;
+        });
+    }
+
+    @Test
+    public void theChartsDrawRealTrafficAndTheQueueBrowserRetriesAndRemovesADeferredMessage() throws Exception {
+        // mail for other domains goes to a smarthost that refuses connections: it is deferred
+        int closed = ExportedApp.freePort();
+        Files.writeString(app.home.resolve("conf/smtp.delivery.config"), "localDomains=[\"example.org\"]\n"
+                + "mailboxes=[\"bob@example.org\"]\nsmarthost=\"127.0.0.1:" + closed + "\"\n");
+        awaitLog("other domains via smarthost 127.0.0.1:" + closed);
+
+        login("smtp");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-charts")));
+        long acceptedBefore = chartTotal("accepted");
+        for (int i = 1; i <= 3; i++) {
+            app.send(app.smtp, "charted " + i);
+        }
+        assertEquals(3, app.awaitMessages("bob", 3));
+        awaitAttribute(By.id("smtp-chart-accepted"), "data-total", String.valueOf(acceptedBefore + 3));
+        List<WebElement> bars = browser.findElements(By.cssSelector("#smtp-chart-accepted rect.bar"));
+        assertEquals("a bar a minute for the last hour", 60, bars.size());
+        long drawn = 0;
+        for (WebElement bar : bars) {
+            long value = Long.parseLong(bar.getAttribute("data-value"));
+            drawn += value;
+            assertEquals("a bar is as high as its value is above zero", value > 0, Double.parseDouble(bar.getAttribute("height")) > 0);
+        }
+        assertEquals("the bars add up to the caption's total", acceptedBefore + 3, drawn);
+        assertTrue("the chart is drawn: " + browser.findElement(By.id("smtp-chart-accepted")).getRect(),
+                browser.findElement(By.cssSelector("#smtp-chart-accepted svg")).getSize().getHeight() > 50);
+
+        // a message for another domain: deferred, in the queue browser with its headers and its error
+        app.shell("delivery:send app@example.org carol@remote.example browsed 'waits for the smarthost'");
+        awaitAttribute(By.id("smtp-queue"), "data-deferred", "1");
+        awaitAttribute(By.id("smtp-chart-deferred"), "data-total", "1");
+        screenshot("smtp-page-charts");
+        WebElement row = browser.findElement(By.cssSelector("#smtp-queue-table tr[data-queue-id]"));
+        String queueId = row.getAttribute("data-queue-id");
+        assertTrue(row.getText(), row.getText().contains("carol@remote.example"));
+        row.findElement(By.linkText(queueId)).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-message-envelope")));
+        assertEquals(queueId, browser.findElement(By.id("smtp-message-envelope")).getAttribute("data-queue-id"));
+        String headers = browser.findElement(By.id("smtp-message-headers")).getText();
+        assertTrue(headers, headers.contains("Subject: browsed") && headers.contains("To: <carol@remote.example>"));
+        assertEquals("1", browser.findElement(By.id("smtp-message-attempts")).getText());
+        String error = browser.findElement(By.id("smtp-message-error")).getText();
+        assertTrue(error, error.contains("127.0.0.1") && error.contains(String.valueOf(closed)) || error.contains("refused"));
+        screenshot("smtp-page-queued-message");
+
+        // try it again now: a second attempt, at once
+        browser.findElement(By.id("smtp-message-retry")).click();
+        assertTrue(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-result"))).getText()
+                .equals("Message " + queueId + ": trying again now"));
+        awaitAttribute(By.id("smtp-message-attempts"), "textContent", "2");
+
+        // remove it: gone from the queue, without a bounce to the sender
+        browser.findElement(By.id("smtp-message-remove")).click();
+        assertEquals("Message " + queueId + " removed from the queue, without a bounce",
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-result"))).getText());
+        awaitAttribute(By.id("smtp-queue"), "data-size", "0");
+        browser.get(console("smtp") + "?message=" + queueId);
+        assertEquals("gone", wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-message-state")))
+                .getAttribute("data-state"));
+
+        // the page reads without scripts: the charts and the queue are in the HTML the server sends
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(console("smtp"))).header("Authorization",
+                        "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(
+                                java.nio.charset.StandardCharsets.US_ASCII))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        for (String chart : new String[] {"accepted", "refused", "deferred", "sessions", "queue"}) {
+            assertTrue(chart + " drawn by the server", page.body().contains("id='smtp-chart-" + chart + "' data-total="));
+        }
+        String accepted = page.body().substring(page.body().indexOf("id='smtp-chart-accepted'"));
+        accepted = accepted.substring(0, accepted.indexOf("</figure>"));
+        long inHtml = java.util.regex.Pattern.compile("data-value='(\\d+)'").matcher(accepted).results()
+                .mapToLong(match -> Long.parseLong(match.group(1))).sum();
+        assertEquals("the bars in the HTML add up to the mail accepted", acceptedBefore + 3, inHtml);
+        assertTrue(page.body().contains("id='smtp-queue' data-size='0'"));
     }
 
     @Test

@@ -64,6 +64,7 @@ public class KarafIT {
     private static Process karaf;
     private static int sshPort;
     private static int smtpPort;
+    private static int httpPort;
     private static String tlsProtocol;
 
     @BeforeClass
@@ -85,7 +86,11 @@ public class KarafIT {
 
         sshPort = freePort();
         smtpPort = freePort();
+        httpPort = freePort();
         Path etc = home.resolve("etc");
+        // Pax Web (the web console's and /metrics' HTTP server) on a free loopback port
+        Files.writeString(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port = " + httpPort + "\n"
+                + "org.ops4j.pax.web.listening.addresses = 127.0.0.1\n");
         Files.writeString(etc.resolve("users.properties"), "karaf = karaf,_g_:admingroup\n"
                 + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n");
         replaceLine(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", "sshPort = " + sshPort);
@@ -148,20 +153,22 @@ public class KarafIT {
         String available = client("feature:list");
         for (String feature : new String[] {"smtp-contracts", "smtp-queue-artemis", "smtp-queue-spool", "smtp-delivery",
             "smtp-server", "smtp-tls", "smtp-events", "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl",
-            "smtp-milter", "smtp-senderauth", "smtp-webconsole", "smtp "}) {
+            "smtp-milter", "smtp-senderauth", "smtp-webconsole", "smtp-metrics", "smtp "}) {
             assertTrue(feature + " in\n" + available, available.contains(feature));
         }
         client("feature:install smtp-delivery smtp-server smtp-tls smtp-events smtp-clamav smtp-ratelimit smtp-greylist "
-                + "smtp-dnsbl smtp-milter smtp-senderauth smtp-webconsole");
+                + "smtp-dnsbl smtp-milter smtp-senderauth smtp-webconsole smtp-metrics webconsole");
         String installed = client("feature:list -i");
         for (String feature : new String[] {"smtp-queue-artemis", "smtp-delivery", "smtp-server", "smtp-tls", "smtp-events",
-            "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl", "smtp-milter", "smtp-senderauth", "smtp-webconsole"}) {
+            "smtp-clamav", "smtp-ratelimit", "smtp-greylist", "smtp-dnsbl", "smtp-milter", "smtp-senderauth", "smtp-webconsole",
+            "smtp-metrics", "webconsole"}) {
             assertTrue(feature + " installed:\n" + installed, installed.contains(feature));
         }
         String bundles = awaitOutput("bundle:list -t 0 -s", "smtp.server.api", 60);
         for (String bundle : new String[] {"smtp.delivery.api", "smtp.server.api", "smtp.queue.artemis", "smtp.delivery",
             "smtp.server", "smtp.tls", "smtp.events", "smtp.scan.clamav", "smtp.policy.ratelimit", "smtp.policy.greylist",
-            "smtp.policy.dnsbl", "org.xbill.dns", "smtp.milter", "smtp.senderauth", "smtp.webconsole", "bcprov", "io.netty.transport"}) {
+            "smtp.policy.dnsbl", "org.xbill.dns", "smtp.milter", "smtp.senderauth", "smtp.webconsole", "smtp.metrics",
+            "io.prometheus.metrics-core", "bcprov", "io.netty.transport"}) {
             String line = bundleLine(bundles, bundle);
             assertTrue(bundle + " active:\n" + bundles, line != null && line.contains("Active"));
         }
@@ -213,6 +220,87 @@ public class KarafIT {
         // no bundle of the suite brings a logging backend: pax-logging is the only one
         String bundles = client("bundle:list -t 0 -s");
         assertFalse(bundles, bundles.contains("slf4j.simple") || bundles.contains("logback"));
+    }
+
+    @Test
+    public void d_theSmtpPageIsInKarafsWebConsoleAndTheMetricsAreScraped() throws Exception {
+        // Karaf 4.4's web console is Felix web console 4 (javax servlet): the same page as in the app
+        String[] page = awaitHttp("/system/console/smtp", "karaf:karaf", "id='smtp-endpoints'");
+        assertTrue(page[1], page[1].contains("data-port='" + smtpPort + "'") && page[1].contains("data-state='LISTENING'"));
+        assertTrue("the charts are drawn:\n" + page[1], page[1].contains("id='smtp-chart-accepted'")
+                && page[1].contains("<svg"));
+        assertTrue("the queue browser is there:\n" + page[1], page[1].contains("id='smtp-queue'"));
+        assertTrue("it is inside the console's frame:\n" + page[1], page[1].contains("<html") && page[1].contains("</html>"));
+        String accepted = between(page[1], "id='smtp-chart-accepted' data-total='", "'");
+        assertTrue("a message sent after the listener came back is in the chart: " + accepted, Long.parseLong(accepted) >= 1);
+        // a form without the page's token changes nothing
+        assertEquals(403, postForm("/system/console/smtp", "karaf:karaf", "action=disable-server&token=forged"));
+        assertTrue(value("smtp:status").contains("enabled"));
+
+        // /metrics on Karaf's HTTP port, through Pax Web's whiteboard (javax servlet)
+        String metrics = awaitHttp("/metrics", null, "smtp_messages_accepted_total")[1];
+        assertTrue(metrics, metrics.contains("smtp_messages_accepted_total{binding=\"127.0.0.1:" + smtpPort + "\"} 1.0"));
+        assertTrue(metrics, metrics.contains("smtp_delivery_attempts_total{outcome=\"delivered\"}"));
+        assertTrue(metrics, metrics.contains("smtp_queue_messages{state=\"deferred\"} 0.0"));
+    }
+
+    // ---- HTTP
+
+    /** GETs a path of Karaf's HTTP port until the body holds the text (60 s at most); returns status and body. */
+    private static String[] awaitHttp(String path, String credentials, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String[] last = {"", ""};
+        while (System.nanoTime() < deadline) {
+            try {
+                last = http(path, credentials);
+                if (last[0].equals("200") && last[1].contains(expected)) {
+                    return last;
+                }
+            } catch (IOException e) {
+                last = new String[] {"", e.toString()}; // Pax Web may not listen yet
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(path + " did not answer 200 with '" + expected + "' within 60 s: " + last[0] + "\n" + last[1]);
+    }
+
+    private static String[] http(String path, String credentials) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + httpPort
+                + path).openConnection();
+        connection.setConnectTimeout(10_000);
+        connection.setReadTimeout(30_000);
+        if (credentials != null) {
+            connection.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString(credentials.getBytes(StandardCharsets.US_ASCII)));
+        }
+        int code = connection.getResponseCode();
+        try (InputStream body = code < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            return new String[] {String.valueOf(code), body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8)};
+        }
+    }
+
+    private static int postForm(String path, String credentials, String form) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + httpPort
+                + path).openConnection();
+        connection.setConnectTimeout(10_000);
+        connection.setReadTimeout(30_000);
+        connection.setInstanceFollowRedirects(false);
+        connection.setRequestMethod("POST");
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder()
+                .encodeToString(credentials.getBytes(StandardCharsets.US_ASCII)));
+        connection.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write(form.getBytes(StandardCharsets.US_ASCII));
+        }
+        return connection.getResponseCode();
+    }
+
+    private static String between(String text, String before, String after) {
+        int start = text.indexOf(before);
+        assertTrue("'" + before + "' in\n" + text, start >= 0);
+        start += before.length();
+        return text.substring(start, text.indexOf(after, start));
     }
 
     // ---- the shell, through Karaf's own ssh client

@@ -41,7 +41,7 @@ public class HtmlTest {
     @Test
     public void policyVerdictsAreATableOfPluginsByActionWithNamesEscaped() {
         java.io.StringWriter html = new java.io.StringWriter();
-        SmtpPage.renderPolicyVerdicts(new java.io.PrintWriter(html, true), java.util.Map.of(
+        SmtpConsole.renderPolicyVerdicts(new java.io.PrintWriter(html, true), java.util.Map.of(
                 "<b>rate</b>", java.util.Map.of("CONTINUE", 7L, "DEFER", 2L), "dnsbl", java.util.Map.of("REJECT", 1L)));
         String text = html.toString();
         assertEquals(true, text.contains("<th>CONTINUE</th><th>DEFER</th><th>REJECT</th>"));
