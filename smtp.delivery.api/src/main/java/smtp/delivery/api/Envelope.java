@@ -93,4 +93,13 @@ public class Envelope extends DTO {
 
     /** DSN ORCPT (RFC 3461) per recipient: {@code addr-type;xtext} as the client sent it. */
     public Map<String, String> dsnOriginalRecipient = new HashMap<>();
+
+    /**
+     * The server every recipient goes to, {@code address:port} ({@code [IPv6 address]:port}), whatever their domains
+     * (no MX lookup, no smarthost, no local mailbox): the server an intercepted client meant to reach. {@code null}:
+     * the delivery service routes each recipient itself.
+     *
+     * @since 1.3
+     */
+    public String nextHop;
 }

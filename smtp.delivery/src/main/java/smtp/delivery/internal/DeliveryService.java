@@ -141,8 +141,9 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
     @Override
     public String deliver(Envelope envelope, InputStream content) throws DeliveryException, IOException {
         Envelope accepted = validate(envelope);
-        boolean allLocal = true;
-        for (String recipient : accepted.recipients) {
+        // with a next hop, every recipient goes there, whatever its domain
+        boolean allLocal = accepted.nextHop == null;
+        for (String recipient : accepted.nextHop == null ? accepted.recipients : List.<String>of()) {
             RecipientStatus status = mailboxes.status(recipient);
             if (status == RecipientStatus.UNKNOWN) {
                 throw new DeliveryException("<" + recipient + ">: no such mailbox here", true);
@@ -386,6 +387,14 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         out.tlsOptional = in.tlsOptional;
         out.dsnReturn = oneOf(in.dsnReturn, "DSN RET", "FULL", "HDRS");
         out.dsnEnvelopeId = xtext(in.dsnEnvelopeId, "DSN ENVID");
+        if (in.nextHop != null) {
+            try {
+                Routes.nextHop(in.nextHop);
+            } catch (Routes.RouteException e) {
+                throw new DeliveryException("next hop '" + printable(in.nextHop) + "' is not an IP address and port", true);
+            }
+            out.nextHop = in.nextHop;
+        }
         for (String recipient : out.recipients) {
             String notify = in.dsnNotify == null ? null : in.dsnNotify.get(recipient);
             if (notify != null) {

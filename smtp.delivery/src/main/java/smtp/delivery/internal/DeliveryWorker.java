@@ -93,6 +93,10 @@ final class DeliveryWorker implements QueueWorker {
         Map<String, List<String>> remote = new LinkedHashMap<>();
         String name = Maildir.fileName(envelope.receivedAt, queueId);
         for (String recipient : entry.recipients) {
+            if (envelope.nextHop != null) { // every recipient to the server an intercepted client meant to reach
+                remote.computeIfAbsent(envelope.nextHop, d -> new ArrayList<>()).add(recipient);
+                continue;
+            }
             switch (mailboxes.status(recipient)) {
                 case LOCAL -> {
                     Path mailbox = mailboxes.pathOf(recipient);

@@ -32,6 +32,7 @@ final class EnvelopeCodec {
         flag(text, "tls-optional", envelope.tlsOptional);
         line(text, "dsn-ret", envelope.dsnReturn);
         line(text, "dsn-envid", envelope.dsnEnvelopeId);
+        line(text, "next-hop", envelope.nextHop);
         for (String recipient : envelope.recipients) {
             line(text, "recipient", recipient); // its DSN parameters follow it
             line(text, "notify", envelope.dsnNotify.get(recipient));
@@ -80,6 +81,7 @@ final class EnvelopeCodec {
                 case "tls-optional" -> envelope.tlsOptional = Boolean.parseBoolean(value);
                 case "dsn-ret" -> envelope.dsnReturn = value;
                 case "dsn-envid" -> envelope.dsnEnvelopeId = value;
+                case "next-hop" -> envelope.nextHop = value;
                 case "recipient" -> recipients.add(value);
                 case "notify" -> envelope.dsnNotify.put(last(recipients, name), value);
                 case "orcpt" -> envelope.dsnOriginalRecipient.put(last(recipients, name), value);

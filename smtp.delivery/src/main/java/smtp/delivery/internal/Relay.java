@@ -73,7 +73,7 @@ final class Relay {
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         List<Routes.Hop> hops;
         try {
-            hops = settings.routes().hops(domain);
+            hops = envelope.nextHop != null ? List.of(Routes.nextHop(envelope.nextHop)) : settings.routes().hops(domain);
         } catch (Routes.RouteException e) {
             Outcome outcome = new Outcome(e.permanent ? Result.FAILED : Result.DEFERRED, e.getMessage());
             recipients.forEach(recipient -> outcomes.put(recipient, outcome));
@@ -228,7 +228,7 @@ final class Relay {
                             + "TLS with a valid certificate (REQUIRETLS)")
                     : new Outcome(Result.DEFERRED, hop.host() + " does not offer STARTTLS, which is required"));
         }
-        if (!settings.user().isEmpty()) {
+        if (!settings.user().isEmpty() && hop.smarthost()) {
             if (!encrypted) {
                 throw new TlsUnavailable(hop.host() + ": no TLS, so the credentials are not sent");
             }

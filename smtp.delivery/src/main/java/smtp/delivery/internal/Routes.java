@@ -29,8 +29,12 @@ import javax.naming.directory.InitialDirContext;
  */
 final class Routes {
 
-    /** One server to try: its name (for TLS) and address. */
-    record Hop(String host, InetSocketAddress address) {}
+    /**
+     * One server to try: its name (for TLS) and address.
+     *
+     * @param smarthost whether it is the smarthost (the only server the smarthost's credentials are sent to)
+     */
+    record Hop(String host, InetSocketAddress address, boolean smarthost) {}
 
     /** The domain cannot be routed now ({@code permanent}: never). */
     static final class RouteException extends Exception {
@@ -72,6 +76,26 @@ final class Routes {
         this.resolverUrl = resolver.isBlank() ? "dns:" : "dns://" + resolver.trim();
     }
 
+    /**
+     * @param nextHop {@code address:port} or {@code [IPv6 address]:port}: the server an intercepted client meant to
+     *        reach ({@code Envelope.nextHop})
+     * @return that server, the only one to try
+     */
+    static Hop nextHop(String nextHop) throws RouteException {
+        int colon = nextHop.lastIndexOf(':');
+        try {
+            String host = nextHop.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            // an IP literal: no lookup
+            InetAddress address = InetAddress.getByName(host);
+            return new Hop(host, new InetSocketAddress(address, Integer.parseInt(nextHop.substring(colon + 1))), false);
+        } catch (RuntimeException | UnknownHostException e) {
+            throw new RouteException("5.4.4 the next hop '" + nextHop + "' is not an address and port", true);
+        }
+    }
+
     boolean viaSmarthost() {
         return !smarthost.isEmpty();
     }
@@ -81,7 +105,7 @@ final class Routes {
             try {
                 List<Hop> hops = new ArrayList<>();
                 for (InetAddress address : InetAddress.getAllByName(smarthost)) {
-                    hops.add(new Hop(smarthost, new InetSocketAddress(address, smarthostPort)));
+                    hops.add(new Hop(smarthost, new InetSocketAddress(address, smarthostPort), true));
                 }
                 return hops;
             } catch (UnknownHostException e) {
@@ -122,7 +146,7 @@ final class Routes {
                 }
                 for (String address : addresses) {
                     try {
-                        hops.add(new Hop(host, new InetSocketAddress(InetAddress.getByName(address.trim()), mxPort)));
+                        hops.add(new Hop(host, new InetSocketAddress(InetAddress.getByName(address.trim()), mxPort), false));
                     } catch (UnknownHostException e) {
                         // not an address literal: skip it
                     }

@@ -74,6 +74,29 @@ public class RelayTest {
     }
 
     @Test
+    public void aNextHopTakesEveryRecipientWhateverItsDomainAndNoCredentials() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> "250 2.0.0 queued")) {
+            // a smarthost that is not there, with credentials: neither may be used for an intercepted message
+            DeliveryService service = service(Map.of("smarthost", "127.0.0.1:1", "smarthostUser", "relay",
+                    "_smarthostPassword", "secret"));
+            try {
+                Envelope envelope = new Envelope();
+                envelope.reversePath = "someone@client.test";
+                envelope.recipients = List.of("alice@example.org", "carol@remote.test");
+                envelope.nextHop = "127.0.0.1:" + peer.port();
+                service.deliver(envelope, new ByteArrayInputStream(BODY.getBytes(StandardCharsets.US_ASCII)));
+                Await.until("the message at the next hop", () -> peer.messages.isEmpty() ? null : true);
+                assertTrue("a local mailbox's address too", peer.commands.contains("RCPT TO:<alice@example.org>"));
+                assertTrue(peer.commands.contains("RCPT TO:<carol@remote.test>"));
+                assertTrue(peer.commands.toString(), peer.commands.stream().noneMatch(c -> c.startsWith("AUTH")));
+                assertEquals(List.of(), files("mail/example.org/alice/new"));
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
     public void aTemporaryFailureIsRetriedAndThenDelivered() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer(rcpt -> "250 2.1.5 Ok", n -> n == 1 ? "451 4.3.0 try again later" : "250 2.0.0 queued")) {
             DeliveryService service = service(peer.port());

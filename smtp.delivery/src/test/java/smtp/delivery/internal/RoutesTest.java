@@ -69,6 +69,16 @@ public class RoutesTest {
     }
 
     @Test
+    public void aNextHopIsAnAddressAndPortWithoutLookup() throws Exception {
+        Routes.Hop v4 = Routes.nextHop("203.0.113.25:25");
+        assertEquals(new java.net.InetSocketAddress("203.0.113.25", 25), v4.address());
+        assertEquals(false, v4.smarthost());
+        assertEquals(new java.net.InetSocketAddress("2001:db8::25", 2525), Routes.nextHop("[2001:db8::25]:2525").address());
+        Routes.RouteException bad = assertThrows(Routes.RouteException.class, () -> Routes.nextHop("nowhere"));
+        assertTrue(bad.permanent);
+    }
+
+    @Test
     public void aSmarthostTakesEverything() throws Exception {
         assertEquals(List.of("127.0.0.1=127.0.0.1:2626"), addresses(new Routes("127.0.0.1:2626", "", 25).hops("any.test")));
         assertEquals(List.of("::1=0:0:0:0:0:0:0:1:587"), addresses(new Routes("[::1]:587", "", 25).hops("any.test")));
