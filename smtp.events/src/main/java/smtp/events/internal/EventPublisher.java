@@ -93,6 +93,7 @@ public final class EventPublisher implements SessionListener {
         putIfPresent(properties, SmtpEvents.USER, session.authenticatedUser);
         putIfPresent(properties, SmtpEvents.BINDING, session.binding);
         putIfPresent(properties, SmtpEvents.USAGE, session.usage);
+        putIfPresent(properties, SmtpEvents.ORIGINAL_DESTINATION, session.originalDestination);
         return properties;
     }
 

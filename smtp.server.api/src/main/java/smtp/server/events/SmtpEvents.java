@@ -54,6 +54,13 @@ public final class SmtpEvents {
     public static final String USER = "user";
     /** {@code String}: name of the binding the client connected to. */
     public static final String BINDING = "binding";
+    /**
+     * {@code String}: on an intercepting binding, the address and port the client meant to reach ("203.0.113.25:25");
+     * absent on other bindings.
+     *
+     * @since 1.2
+     */
+    public static final String ORIGINAL_DESTINATION = "original.destination";
     /** {@code String}: usage of the address the client connected to, {@code internal} or {@code external}. */
     public static final String USAGE = "usage";
 

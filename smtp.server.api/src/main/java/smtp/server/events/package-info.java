@@ -3,7 +3,7 @@
  * EventAdmin ({@link smtp.server.events.SmtpEvents}): the contract for bundles
  * that subscribe to them.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package smtp.server.events;
 

@@ -40,6 +40,14 @@ public class PolicyFacts {
     /** Local TCP port the client connected to. */
     public int localPort;
 
+    /**
+     * On an intercepting binding, where the client meant to connect ("203.0.113.25:25") before the firewall sent it
+     * here; {@code null} on other bindings.
+     *
+     * @since 1.2
+     */
+    public String originalDestination;
+
     /** The name this server gives itself (in its greeting and its Received header). */
     public String serverName;
 

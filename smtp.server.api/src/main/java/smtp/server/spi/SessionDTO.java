@@ -39,4 +39,12 @@ public class SessionDTO extends DTO {
 
     /** When the client connected, in milliseconds since the epoch. */
     public long startedAt;
+
+    /**
+     * On an intercepting binding, the address and port the client meant to reach ("203.0.113.25:25", "[2001:db8::25]:25")
+     * before a firewall sent its connection here; {@code null} on other bindings.
+     *
+     * @since 1.2
+     */
+    public String originalDestination;
 }

@@ -81,7 +81,9 @@ public final class SmtpCommands {
             text.append(String.format("%-20s %-24s %-24s %-5s %-16s %s%n", TIME.format(Instant.ofEpochMilli(session.startedAt)),
                     session.clientAddress + ":" + session.clientPort, session.heloName == null ? "-" : session.heloName,
                     session.tls ? "yes" : "no", session.authenticatedUser == null ? "-" : session.authenticatedUser,
-                    session.localAddress + ":" + session.localPort));
+                    session.localAddress + ":" + session.localPort
+                            + (session.originalDestination == null ? "" : " (intercepted, for "
+                                    + session.originalDestination + ")")));
         }
         return text.toString().stripTrailing();
     }

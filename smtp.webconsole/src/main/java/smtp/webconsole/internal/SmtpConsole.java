@@ -326,14 +326,16 @@ public final class SmtpConsole {
     private static void renderSessions(PrintWriter out, List<SessionDTO> sessions) {
         out.println("<h2>Sessions (" + sessions.size() + ")</h2>");
         out.println("<table class='nicetable' id='smtp-sessions'><thead><tr><th>Client</th><th>HELO</th><th>TLS</th>"
-                + "<th>User</th><th>Started</th><th>Endpoint</th></tr></thead><tbody>");
+                + "<th>User</th><th>Started</th><th>Endpoint</th><th>Intercepted on its way to</th></tr></thead><tbody>");
         for (SessionDTO session : sessions) {
             out.println("<tr><td>" + Html.escape(session.clientAddress + ":" + session.clientPort) + "</td>"
                     + "<td>" + Html.escape(session.heloName == null ? "-" : session.heloName) + "</td>"
                     + "<td>" + (session.tls ? "yes" : "no") + "</td>"
                     + "<td>" + Html.escape(session.authenticatedUser == null ? "-" : session.authenticatedUser) + "</td>"
                     + "<td>" + SmtpCommands.TIME.format(Instant.ofEpochMilli(session.startedAt)) + "</td>"
-                    + "<td>" + Html.escape(session.localAddress + ":" + session.localPort) + "</td></tr>");
+                    + "<td>" + Html.escape(session.localAddress + ":" + session.localPort) + "</td>"
+                    + "<td data-original-destination='" + Html.escape(session.originalDestination) + "'>"
+                    + Html.escape(session.originalDestination == null ? "-" : session.originalDestination) + "</td></tr>");
         }
         out.println("</tbody></table>");
     }

@@ -25,18 +25,18 @@ import smtp.server.internal.session.Usage;
  */
 public record BindingSpec(String pid, String name, boolean enabled, String address, String interfaceName, Usage usage, int port,
         TlsMode tlsMode, String tlsProfile, boolean requireTls, LineEndings lineEndings, boolean requireAuth,
-        boolean authWithoutTls, List<Network> proxyFrom) {
+        boolean authWithoutTls, List<Network> proxyFrom, EndpointSettings.Intercept intercept, boolean toOriginal) {
 
     /** The implicit binding: every address of one usage on one port. */
     public static BindingSpec implicit(Usage usage, int port) {
         return new BindingSpec(null, usage.name().toLowerCase(java.util.Locale.ROOT) + ":" + port, true, null, null, usage, port, TlsMode.NONE, null, false,
-                LineEndings.REJECT, false, false, List.of());
+                LineEndings.REJECT, false, false, List.of(), EndpointSettings.Intercept.NONE, true);
     }
 
     /** @return the settings of an endpoint of this binding on an address of the given usage */
     public EndpointSettings settings(Usage addressUsage) {
         return new EndpointSettings(name, addressUsage, tlsMode, tlsMode == TlsMode.NONE ? null : tlsProfile, requireTls,
-                lineEndings, requireAuth, authWithoutTls, proxyFrom);
+                lineEndings, requireAuth, authWithoutTls, proxyFrom, intercept, toOriginal);
     }
 
     /** @return the local addresses this binding covers now */
@@ -55,6 +55,7 @@ public record BindingSpec(String pid, String name, boolean enabled, String addre
     public String toString() {
         String where = address != null ? address : interfaceName != null ? "interface " + interfaceName : usage + " interfaces";
         return where + " port " + port + (tlsMode == TlsMode.NONE ? "" : " (" + tlsMode + " TLS)")
-                + (proxyFrom.isEmpty() ? "" : " (PROXY protocol)");
+                + (proxyFrom.isEmpty() ? "" : " (PROXY protocol)")
+                + (intercept == EndpointSettings.Intercept.NONE ? "" : " (intercepting, " + intercept + ")");
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.server.internal.net.Interception;
 import smtp.server.internal.protocol.EndpointSettings;
 import smtp.server.internal.protocol.ServerContext;
 import smtp.server.internal.protocol.SmtpSession;
@@ -54,6 +55,9 @@ public final class Endpoint {
         this.channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (settings.intercept() == EndpointSettings.Intercept.TPROXY) {
+                Interception.makeTransparent(channel, address.getAddress() instanceof java.net.Inet6Address);
+            }
             channel.bind(address, BACKLOG);
         } catch (IOException | RuntimeException e) {
             channel.close();

@@ -19,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.endpoint.BindingSpec;
+import smtp.server.internal.net.Interception;
 import smtp.server.internal.net.IpLiterals;
 import smtp.server.internal.net.Network;
+import smtp.server.internal.protocol.EndpointSettings;
 import smtp.server.internal.protocol.LineEndings;
 import smtp.server.internal.protocol.TlsMode;
 import smtp.server.internal.session.Usage;
@@ -93,6 +95,35 @@ public final class Binding {
             throw new IllegalArgumentException("proxyProtocol needs proxyNetworks: the networks of the proxies that may "
                     + "connect (for example 127.0.0.1/32)");
         }
+        EndpointSettings.Intercept intercept = switch (config.intercept().strip().toLowerCase(Locale.ROOT)) {
+            case "", "none" -> EndpointSettings.Intercept.NONE;
+            case "redirect" -> EndpointSettings.Intercept.REDIRECT;
+            case "tproxy" -> EndpointSettings.Intercept.TPROXY;
+            default -> throw new IllegalArgumentException("intercept '" + config.intercept()
+                    + "' is none of none, redirect, tproxy");
+        };
+        boolean toOriginal = switch (config.interceptedMailTo().strip().toLowerCase(Locale.ROOT)) {
+            case "", "original" -> true;
+            case "route" -> false;
+            default -> throw new IllegalArgumentException("interceptedMailTo '" + config.interceptedMailTo()
+                    + "' is neither original nor route");
+        };
+        if (intercept != EndpointSettings.Intercept.NONE) {
+            if (config.proxyProtocol()) {
+                throw new IllegalArgumentException("an intercepting binding takes connections from the firewall, not "
+                        + "through a proxy: turn proxyProtocol off");
+            }
+            if (config.requireAuth() || config.authWithoutTls()) {
+                throw new IllegalArgumentException("an intercepting binding takes no AUTH (the client's credentials "
+                        + "are for the server it meant to reach): turn requireAuth and authWithoutTls off");
+            }
+            try {
+                Interception.check();
+            } catch (IllegalStateException | LinkageError e) {
+                throw new IllegalArgumentException(e instanceof IllegalStateException ? e.getMessage()
+                        : "intercepting needs JNA (the bundle com.sun.jna, net.java.dev.jna:jna): " + e);
+            }
+        }
         String where = !address.isEmpty() ? address : !interfaceName.isEmpty() ? interfaceName
                 : usage.isEmpty() ? "internal" : usage.toLowerCase(Locale.ROOT);
         String name = config.name().isBlank() ? where + ":" + port : config.name().strip();
@@ -100,7 +131,7 @@ public final class Binding {
                 interfaceName.isEmpty() ? null : interfaceName,
                 address.isEmpty() && interfaceName.isEmpty() ? Usage.parse(usage.isEmpty() ? "internal" : usage) : null,
                 port, tlsMode, tlsProfile, config.requireTls(), lineEndings, config.requireAuth(), config.authWithoutTls(),
-                config.proxyProtocol() ? proxyFrom : List.of());
+                config.proxyProtocol() ? proxyFrom : List.of(), intercept, toOriginal);
     }
 
     static int checkPort(int port, String pid) {

@@ -79,5 +79,25 @@ import org.osgi.service.metatype.annotations.Option;
                     + "127.0.0.1/32 or 10.0.0.0/8. Required then.")
     String[] proxyNetworks() default {};
 
+    @AttributeDefinition(name = "Intercept", options = {
+        @Option(value = "none", label = "none: clients connect to this server"),
+        @Option(value = "redirect", label = "redirect: a firewall's REDIRECT or DNAT sends other servers' port-25 "
+                + "connections here"),
+        @Option(value = "tproxy", label = "tproxy: a firewall's TPROXY rule hands other servers' connections to this "
+                + "transparent socket")},
+            description = "An intercepting binding takes connections a firewall caught on their way to other servers "
+                    + "and learns where each client meant to go (its original destination, in the Received header, "
+                    + "the events, the console and the policy facts). It offers no AUTH, and relays every recipient. "
+                    + "Needs Linux, the JNA bundle and the JVM option --add-exports=java.base/sun.nio.ch=ALL-UNNAMED; "
+                    + "tproxy needs CAP_NET_ADMIN too. See docs/intercepting.md.")
+    String intercept() default "none";
+
+    @AttributeDefinition(name = "Intercepted mail goes to", options = {
+        @Option(value = "original", label = "original: the server the client meant to reach"),
+        @Option(value = "route", label = "route: by the delivery service's own route (MX, or its smarthost)")},
+            description = "Where mail accepted on an intercepting binding goes after the scanners and policy plugins, "
+                    + "with the delivery service's retries and bounces.")
+    String interceptedMailTo() default "original";
+
     String webconsole_configurationFactory_nameHint() default "{name} {address}{interfaceName}{usage} port {port} {tlsMode}";
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,8 +110,10 @@ public final class Pipeline {
             return new Reply("451 4.3.0 Mail delivery is unavailable, try again later", SessionListener.REFUSED_DELIVERY);
         }
         Envelope envelope = envelope(mail, session, tls != null);
+        InetSocketAddress intercepted = session.originalDestination();
         byte[] received = ReceivedHeader.of(envelope.heloName, session.client().getAddress(), settings.hostName(),
-                settings.softwareName(), ReceivedHeader.protocol(session.extended(), mail.smtputf8, tls != null,
+                intercepted == null ? settings.softwareName() : settings.softwareName() + "; intercepted on its way to "
+                        + SessionInfo.hostPort(intercepted), ReceivedHeader.protocol(session.extended(), mail.smtputf8, tls != null,
                         envelope.authenticatedUser != null),
                 tls, envelope.queueId, envelope.recipients, ZonedDateTime.now());
         SizeLimit size = new SizeLimit(content.stream(), settings.maxMessageSize());
@@ -289,6 +292,9 @@ public final class Pipeline {
         envelope.authenticatedUser = session.user();
         envelope.tls = tls;
         envelope.receivedAt = System.currentTimeMillis();
+        if (session.originalDestination() != null && session.toOriginal()) {
+            envelope.nextHop = SessionInfo.hostPort(session.originalDestination());
+        }
         envelope.body = mail.body;
         envelope.smtputf8 = mail.smtputf8;
         envelope.requireTls = mail.requireTls;

@@ -14,7 +14,8 @@ import smtp.server.internal.session.Usage;
  * Which recipients a session may send to: local mailboxes that exist, and
  * other domains (relaying) for authenticated clients and for clients on an
  * Internal interface whose address is in the relay networks (all of them when
- * none are configured). {@code <Postmaster>} without a domain (RFC 5321 4.5.1)
+ * none are configured); on an intercepting binding, every recipient (the server
+ * the client meant to reach decides, or delivery's route takes them). {@code <Postmaster>} without a domain (RFC 5321 4.5.1)
  * is the postmaster of the primary local domain.
  */
 public final class RecipientPolicy {
@@ -50,6 +51,10 @@ public final class RecipientPolicy {
                 return new Verdict(null, "550 5.1.1 <" + printable + ">: this server has no local domain", true);
             }
         }
+        if (session.originalDestination() != null && session.toOriginal()) {
+            // intercepted on its way to another server, which decides about its recipients
+            return new Verdict(recipient, null, false);
+        }
         RecipientStatus status = delivery.checkRecipient(recipient);
         if (status == RecipientStatus.UNKNOWN) {
             return new Verdict(null, "550 5.1.1 <" + printable + ">: recipient address rejected: user unknown", true);
@@ -61,7 +66,7 @@ public final class RecipientPolicy {
     }
 
     private boolean mayRelay(SessionInfo session) {
-        if (session.user() != null) {
+        if (session.user() != null || session.originalDestination() != null) {
             return true;
         }
         if (session.usage != Usage.INTERNAL) {

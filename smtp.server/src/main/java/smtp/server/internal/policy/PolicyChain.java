@@ -253,6 +253,8 @@ public final class PolicyChain {
         facts.peerAddress = session.peer.getAddress().getHostAddress();
         facts.localAddress = session.local().getAddress().getHostAddress();
         facts.localPort = session.local().getPort();
+        facts.originalDestination = session.originalDestination() == null ? null
+                : SessionInfo.hostPort(session.originalDestination());
         facts.binding = session.binding;
         facts.usage = session.usage.toString();
         facts.tls = session.tls();
@@ -277,6 +279,7 @@ public final class PolicyChain {
         copy.peerAddress = facts.peerAddress;
         copy.localAddress = facts.localAddress;
         copy.localPort = facts.localPort;
+        copy.originalDestination = facts.originalDestination;
         copy.binding = facts.binding;
         copy.usage = facts.usage;
         copy.tls = facts.tls;

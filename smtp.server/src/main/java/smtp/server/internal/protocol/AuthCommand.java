@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.auth.AuthGate;
+import smtp.server.internal.session.SessionInfo;
 import smtp.server.spi.PolicyStage;
 
 /**
@@ -31,10 +32,16 @@ final class AuthCommand {
     /** @return true if EHLO should offer AUTH to this session now */
     static boolean available(SmtpSession session) {
         return session.context.authenticators.present() && (session.info.tls() || session.settings.authWithoutTls())
-                && session.info.user() == null;
+                && session.info.user() == null && !session.settings.intercepting();
     }
 
     static void run(SmtpSession session, String args) throws IOException {
+        if (session.settings.intercepting()) {
+            // the credentials are for the server the client meant to reach: never taken, never passed on
+            session.badCommand("502 5.7.0 Authentication is not available: this connection to "
+                    + SessionInfo.hostPort(session.info.originalDestination()) + " was intercepted by a mail gateway");
+            return;
+        }
         if (!session.context.authenticators.present()) {
             session.badCommand("502 5.5.1 Error: authentication not enabled");
             return;

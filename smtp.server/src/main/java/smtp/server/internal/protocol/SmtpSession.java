@@ -1,6 +1,7 @@
 package smtp.server.internal.protocol;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.InterruptedIOException;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import smtp.server.internal.message.MailTransaction;
 import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.Errors;
+import smtp.server.internal.net.Interception;
 import smtp.server.internal.session.SessionInfo;
 import smtp.server.spi.PolicyFacts;
 import smtp.server.spi.PolicyStage;
@@ -71,6 +73,34 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
         this.errors = new Errors(context.limits.errors());
     }
 
+    /**
+     * Learns where the client of an intercepting endpoint meant to connect. A connection made to the endpoint itself
+     * (not intercepted) is refused: its mail would have nowhere to go.
+     *
+     * @return whether the session may go on
+     */
+    private boolean intercepted() throws IOException {
+        InetSocketAddress destination;
+        String why;
+        try {
+            destination = settings.intercept() == EndpointSettings.Intercept.REDIRECT
+                    ? Interception.originalDestination(connection.plainSocket().getChannel()) : connection.local();
+            why = "it was made to this server, not intercepted";
+        } catch (IOException e) {
+            destination = null;
+            why = e.getMessage();
+        }
+        if (destination == null || Interception.isOwn(destination, connection.local().getPort())) {
+            LOG.info("Connection from {} to intercepting binding {} refused: {}", info.clientAddress(),
+                    settings.bindingName(), why);
+            connection.send("554 5.7.0 " + context.hostName + " takes only connections intercepted on their way to "
+                    + "another server");
+            return false;
+        }
+        info.intercepted(destination, settings.toOriginal());
+        return true;
+    }
+
     @Override
     public void run() {
         boolean opened = false;
@@ -79,6 +109,9 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
                 return;
             }
             if (settings.tlsMode() == TlsMode.IMPLICIT && !implicitTls()) {
+                return;
+            }
+            if (settings.intercepting() && !intercepted()) {
                 return;
             }
             String refusal = context.sessions.open(info);

@@ -39,6 +39,10 @@ public final class SessionInfo {
     private volatile boolean tls;
     private volatile String tlsCipher;
     private volatile String user;
+    /** On an intercepting binding, where the client meant to connect; null elsewhere. */
+    private volatile InetSocketAddress originalDestination;
+    /** Whether intercepted mail goes on to the original destination (else by delivery's route). */
+    private volatile boolean toOriginal;
     /** Messages accepted; written by the session's thread only. */
     private int messages;
     Future<?> deadline;
@@ -67,6 +71,32 @@ public final class SessionInfo {
 
     public InetSocketAddress local() {
         return local;
+    }
+
+    /** @return where the client meant to connect, on an intercepting binding; null elsewhere */
+    public InetSocketAddress originalDestination() {
+        return originalDestination;
+    }
+
+    /** @return whether the session's mail goes on to its original destination (an intercepted session) */
+    public boolean toOriginal() {
+        return toOriginal;
+    }
+
+    /**
+     * The session was intercepted on its way to another server.
+     *
+     * @param toOriginal whether its mail goes on to that server (else by delivery's route)
+     */
+    public void intercepted(InetSocketAddress destination, boolean toOriginal) {
+        this.originalDestination = destination;
+        this.toOriginal = toOriginal;
+    }
+
+    /** @return "203.0.113.25:25" or "[2001:db8::25]:25" */
+    public static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** @return whether a trusted proxy named the client */
@@ -140,6 +170,8 @@ public final class SessionInfo {
         dto.authenticatedUser = user;
         dto.binding = binding;
         dto.usage = usage.toString();
+        InetSocketAddress destination = originalDestination;
+        dto.originalDestination = destination == null ? null : hostPort(destination);
         return dto;
     }
 }

@@ -95,6 +95,29 @@ public class PolicyChainTest {
     }
 
     @Test
+    public void anInterceptedSessionsFactsNameWhereTheClientMeantToGo() throws Exception {
+        List<PolicyFacts> seen = new ArrayList<>();
+        add("seeing", 0, facts -> {
+            synchronized (seen) {
+                seen.add(facts);
+            }
+            return CompletableFuture.completedFuture(PolicyVerdict.proceed());
+        });
+        SessionInfo plain = session("mx", Usage.INTERNAL);
+        ask(PolicyStage.CONNECT, plain);
+        SessionInfo intercepted = session("intercepted", Usage.INTERNAL);
+        intercepted.intercepted(new InetSocketAddress("203.0.113.25", 25), true);
+        ask(PolicyStage.CONNECT, intercepted);
+        SessionInfo v6 = session("intercepted", Usage.INTERNAL);
+        v6.intercepted(new InetSocketAddress("2001:db8::25", 25), false);
+        ask(PolicyStage.CONNECT, v6);
+        assertEquals(null, seen.get(0).originalDestination);
+        assertEquals("203.0.113.25:25", seen.get(1).originalDestination);
+        assertEquals("[2001:db8:0:0:0:0:0:25]:25", seen.get(2).originalDestination);
+        assertEquals("203.0.113.25:25", intercepted.snapshot().originalDestination);
+    }
+
+    @Test
     public void acceptEndsTheStageAndKeepsTheHeadersGivenSoFar() throws Exception {
         add("first", 2, answering("first", PolicyVerdict.proceed().withHeader("X-First", "a")));
         add("allow", 1, answering("allow", PolicyVerdict.accept().withHeader("X-Allow", "b")));
