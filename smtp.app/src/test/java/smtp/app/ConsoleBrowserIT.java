@@ -35,13 +35,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * opens a deferred message in the queue browser, tries it again and removes it,
  * stops and starts the smtp.server bundle from the Bundles page, and moves a
  * binding to another port in the Configuration form. Each step is checked over
- * SMTP; screenshots go to target/screenshots.
+ * SMTP; screenshots go to target/failsafe-reports/screenshots, with the test reports.
  */
 public class ConsoleBrowserIT {
 
     private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Paths.get("/usr/bin/chromedriver");
-    private static final Path SCREENSHOTS = Paths.get(System.getProperty("app.target", "target"), "screenshots");
+    private static final Path SCREENSHOTS = Paths.get(System.getProperty("app.target", "target"), "failsafe-reports",
+            "screenshots");
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
@@ -317,6 +318,29 @@ public class ConsoleBrowserIT {
         assertEquals("gone", wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-message-state")))
                 .getAttribute("data-state"));
 
+        // a queue of more than a page: twenty messages a page, the oldest first, and a link to the older ones
+        for (int i = 1; i <= 21; i++) {
+            app.shell("delivery:send app@example.org carol@remote.example paged-" + i + " 'waits for the smarthost'");
+        }
+        awaitAttribute(By.id("smtp-queue"), "data-deferred", "21");
+        assertEquals("2", browser.findElement(By.id("smtp-queue")).getAttribute("data-pages"));
+        assertEquals(20, browser.findElements(By.cssSelector("#smtp-queue-table tr[data-queue-id]")).size());
+        String first = browser.findElement(By.cssSelector("#smtp-queue-table tr[data-queue-id]")).getAttribute("data-queue-id");
+        browser.findElement(By.id("smtp-queue-next")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("smtp-queue"), "data-page", "2"));
+        List<WebElement> older = browser.findElements(By.cssSelector("#smtp-queue-table tr[data-queue-id]"));
+        assertEquals(1, older.size());
+        assertFalse(first.equals(older.get(0).getAttribute("data-queue-id")));
+        screenshot("smtp-page-queue-page-2");
+        browser.findElement(By.id("smtp-queue-previous")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("smtp-queue"), "data-page", "1"));
+        // removing a message takes the page's token, like every other action
+        String token = browser.findElement(By.name("token")).getAttribute("value");
+        assertEquals(403, post("action=remove-message&queueId=" + first + "&token=forged", null));
+        assertEquals(403, post("action=remove-message&queueId=" + first + "&token=" + token, "http://attacker.example"));
+        browser.navigate().refresh();
+        assertEquals("21", browser.findElement(By.id("smtp-queue")).getAttribute("data-size"));
+
         // the page reads without scripts: the charts and the queue are in the HTML the server sends
         java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(console("smtp"))).header("Authorization",
@@ -332,7 +356,7 @@ public class ConsoleBrowserIT {
         long inHtml = java.util.regex.Pattern.compile("data-value='(\\d+)'").matcher(accepted).results()
                 .mapToLong(match -> Long.parseLong(match.group(1))).sum();
         assertEquals("the bars in the HTML add up to the mail accepted", acceptedBefore + 3, inHtml);
-        assertTrue(page.body().contains("id='smtp-queue' data-size='0'"));
+        assertTrue(page.body().contains("id='smtp-queue' data-size='21'"));
     }
 
     @Test

@@ -247,6 +247,8 @@ public class InterceptIT {
         List<String> said = client(GATEWAY, REDIRECTED, "none");
         assertEquals(said.toString(), "CONNECT 554 5.7.0 gateway.test takes only connections intercepted on their way to "
                 + "another server", said.get(0));
+        String metrics = run("ip", "netns", "exec", G, "curl", "-s", "-S", "http://127.0.0.1:" + http + "/metrics");
+        assertTrue(metrics, metrics.contains("smtp_connections_refused_total{reason=\"not-intercepted\"} 1.0"));
     }
 
     @Test

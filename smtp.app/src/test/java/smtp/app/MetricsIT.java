@@ -90,7 +90,8 @@ public class MetricsIT {
             previous = bucket;
         }
         assertEquals(0, value(metrics, "smtp_sessions_open{" + binding + "}"), 0);
-        assertEquals(0, value(metrics, "smtp_connections_refused_total"), 0);
+        assertEquals(0, value(metrics, "smtp_connections_refused_total{reason=\"max-connections\"}"), 0);
+        assertEquals(0, value(metrics, "smtp_connections_refused_total{reason=\"max-per-client\"}"), 0);
         assertEquals(3, value(metrics, "smtp_delivery_latency_seconds_count{transport=\"local\"}"), 0);
         assertEquals(0, value(metrics, "smtp_queue_messages{state=\"ready\"}"), 0);
         assertEquals(0, value(metrics, "smtp_queue_messages{state=\"deferred\"}"), 0);

@@ -28,6 +28,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import smtp.delivery.api.DeliveryEvents;
 import smtp.delivery.api.MailQueue;
 import smtp.delivery.api.QueueStatusDTO;
+import smtp.server.api.CountersDTO;
 import smtp.server.api.EndpointDTO;
 import smtp.server.api.ListenerStatus;
 import smtp.server.spi.MessageDTO;
@@ -120,12 +121,16 @@ public final class SmtpMetrics implements SessionListener, EventHandler {
                     }
                 }).register(registry);
         CounterWithCallback.builder().name("smtp_connections_refused")
-                .help("Connections refused before their session opened: over the listener's or a client's connection "
-                        + "limit (since the listener started)")
-                .callback(callback -> {
+                .help("Connections refused before their session opened, by reason: max-connections (the listener's "
+                        + "limit), max-per-client (a client's limit), not-intercepted (made straight to an intercepting "
+                        + "binding); since the listener started")
+                .labelNames("reason").callback(callback -> {
                     ListenerStatus current = listener;
                     if (current != null) {
-                        callback.call(current.counters().connectionsRefused);
+                        Map<String, Long> refused = new java.util.TreeMap<>(Map.of(CountersDTO.REFUSED_MAX_CONNECTIONS, 0L,
+                                CountersDTO.REFUSED_MAX_PER_CLIENT, 0L, CountersDTO.REFUSED_NOT_INTERCEPTED, 0L));
+                        refused.putAll(current.counters().connectionsRefusedByReason);
+                        refused.forEach((reason, count) -> callback.call(count, reason));
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("smtp_queue_messages")

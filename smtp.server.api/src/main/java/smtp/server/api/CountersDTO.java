@@ -16,8 +16,22 @@ public class CountersDTO extends DTO {
     /** Connections accepted. */
     public long connections;
 
-    /** Connections refused by a connection limit. */
+    /** Refusal reason: the listener had its maximum of connections ({@code maxConnections}). */
+    public static final String REFUSED_MAX_CONNECTIONS = "max-connections";
+    /** Refusal reason: the client had its maximum of connections ({@code maxConnectionsPerClient}). */
+    public static final String REFUSED_MAX_PER_CLIENT = "max-per-client";
+    /** Refusal reason: a connection made straight to an intercepting binding, not intercepted. */
+    public static final String REFUSED_NOT_INTERCEPTED = "not-intercepted";
+
+    /** Connections refused before their session opened: by a connection limit, or not intercepted. */
     public long connectionsRefused;
+
+    /**
+     * The refused connections by reason, one of the {@code REFUSED_} constants.
+     *
+     * @since 2.2
+     */
+    public Map<String, Long> connectionsRefusedByReason = new TreeMap<>();
 
     /** Messages accepted (250 after DATA), quarantined ones included. */
     public long messagesAccepted;

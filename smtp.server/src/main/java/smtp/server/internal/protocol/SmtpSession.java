@@ -93,6 +93,7 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
         if (destination == null || Interception.isOwn(destination, connection.local().getPort())) {
             LOG.info("Connection from {} to intercepting binding {} refused: {}", info.clientAddress(),
                     settings.bindingName(), why);
+            context.sessions.counters().refused(smtp.server.api.CountersDTO.REFUSED_NOT_INTERCEPTED);
             connection.send("554 5.7.0 " + context.hostName + " takes only connections intercepted on their way to "
                     + "another server");
             return false;

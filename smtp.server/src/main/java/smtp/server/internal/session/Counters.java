@@ -14,7 +14,9 @@ public final class Counters {
 
     private final long since = System.currentTimeMillis();
     public final LongAdder connections = new LongAdder();
-    public final LongAdder connectionsRefused = new LongAdder();
+    private final LongAdder connectionsRefused = new LongAdder();
+    /** Refused connections by reason (a {@code CountersDTO.REFUSED_} constant). */
+    private final Map<String, LongAdder> refusedBy = new ConcurrentHashMap<>();
     public final LongAdder messagesAccepted = new LongAdder();
     public final LongAdder messagesRejected = new LongAdder();
     public final LongAdder bytesAccepted = new LongAdder();
@@ -23,6 +25,12 @@ public final class Counters {
     private final LongAdder scansFailed = new LongAdder();
     /** Verdicts by policy plugin and action. */
     private final Map<String, Map<String, LongAdder>> policyVerdicts = new ConcurrentHashMap<>();
+
+    /** @param reason a {@code CountersDTO.REFUSED_} constant */
+    public void refused(String reason) {
+        connectionsRefused.increment();
+        refusedBy.computeIfAbsent(reason, key -> new LongAdder()).increment();
+    }
 
     public void accepted(long bytes) {
         messagesAccepted.increment();
@@ -47,6 +55,7 @@ public final class Counters {
         dto.since = since;
         dto.connections = connections.sum();
         dto.connectionsRefused = connectionsRefused.sum();
+        refusedBy.forEach((reason, count) -> dto.connectionsRefusedByReason.put(reason, count.sum()));
         dto.messagesAccepted = messagesAccepted.sum();
         dto.messagesRejected = messagesRejected.sum();
         dto.bytesAccepted = bytesAccepted.sum();

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.server.api.CountersDTO;
 import smtp.server.spi.MessageDTO;
 import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
@@ -80,7 +81,7 @@ public final class Sessions {
     public boolean reserve() {
         if (connections.incrementAndGet() > limits.maxConnections()) {
             connections.decrementAndGet();
-            counters.connectionsRefused.increment();
+            counters.refused(CountersDTO.REFUSED_MAX_CONNECTIONS);
             return false;
         }
         return true;
@@ -101,7 +102,7 @@ public final class Sessions {
         synchronized (perClient) {
             int fromClient = perClient.getOrDefault(address, 0);
             if (fromClient >= limits.maxConnectionsPerClient()) {
-                counters.connectionsRefused.increment();
+                counters.refused(CountersDTO.REFUSED_MAX_PER_CLIENT);
                 LOG.info("Connection from {} refused: it has {} already, the maximum per client", address, fromClient);
                 return "Too many connections from your address, try again later";
             }
