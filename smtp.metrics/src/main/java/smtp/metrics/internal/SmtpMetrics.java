@@ -11,12 +11,7 @@ import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
-import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
 import io.prometheus.metrics.core.metrics.Counter;
@@ -43,15 +38,18 @@ import smtp.server.spi.SessionListener;
 
 /**
  * The suite's metrics, kept in a Prometheus registry of the bundle's own: the
- * listener's, counted as its {@link SessionListener} and read from
+ * listener's, counted as {@link ListenerEvents} hears them and read from
  * {@link ListenerStatus}; delivery's, counted from its events and read from
- * {@link MailQueue}. A part that goes away takes its series with it: the
- * listener's when the listener stops, delivery's when delivery stops, a policy
- * plugin's or scanner's when its service is unregistered (its bundle stopped
- * or removed).
+ * {@link MailQueue} ({@link Sources}). A part that goes away takes its series
+ * with it: the listener's when the listener stops, delivery's when delivery
+ * stops, a policy plugin's or scanner's when its service is unregistered (its
+ * bundle stopped or removed).
+ * <p>
+ * This component references nothing: the one that is a {@code SessionListener}
+ * (which the listener references) and the one that references the listener are
+ * others, so that no two components wait for each other.
  */
-@Component(service = {SessionListener.class, EventHandler.class, SmtpMetrics.class},
-        property = EventConstants.EVENT_TOPIC + "=" + DeliveryEvents.TOPIC_ALL)
+@Component(service = SmtpMetrics.class)
 public final class SmtpMetrics implements SessionListener, EventHandler {
 
     /** Where the listener's sessions carry no binding name (a binding configured without one). */
@@ -171,13 +169,13 @@ public final class SmtpMetrics implements SessionListener, EventHandler {
         registry.clear();
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void bindListener(ListenerStatus status) {
+    /** The listener is there: its status is read when scraped. */
+    void listenerAdded(ListenerStatus status) {
         listener = status;
     }
 
-    void unbindListener(ListenerStatus status) {
+    /** The listener went away: so do its series. */
+    void listenerRemoved(ListenerStatus status) {
         if (listener == status) {
             listener = null;
             for (Counter counter : List.of(connections, sessionsClosed, accepted, refused, bytes, auth, scans, policies)) {
@@ -187,13 +185,13 @@ public final class SmtpMetrics implements SessionListener, EventHandler {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void bindQueue(MailQueue mailQueue) {
+    /** Delivery's queue is there: its depth is read when scraped. */
+    void queueAdded(MailQueue mailQueue) {
         queue = mailQueue;
     }
 
-    void unbindQueue(MailQueue mailQueue) {
+    /** Delivery went away: so do its series. */
+    void queueRemoved(MailQueue mailQueue) {
         if (queue == mailQueue) {
             queue = null;
             deliveries.clear();
