@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import smtp.server.spi.HeaderFields;
+
 /**
  * DKIM verification (RFC 6376, with RFC 8301's rules and RFC 8463's
  * Ed25519-SHA256): each DKIM-Signature field of a message (five at most) is
@@ -62,11 +64,11 @@ final class Dkim {
     List<Verdict> verify(Content content) throws IOException {
         List<String> fields;
         try (InputStream in = new BufferedInputStream(content.open())) {
-            fields = Fields.read(in);
+            fields = HeaderFields.read(in);
         }
         List<Verdict> verdicts = new ArrayList<>();
         for (String field : fields) {
-            if (Fields.name(field).equalsIgnoreCase("DKIM-Signature") && verdicts.size() < MAX_SIGNATURES) {
+            if (HeaderFields.name(field).equalsIgnoreCase("DKIM-Signature") && verdicts.size() < MAX_SIGNATURES) {
                 verdicts.add(verifyOne(field, fields, content));
             }
         }
@@ -74,7 +76,7 @@ final class Dkim {
     }
 
     private Verdict verifyOne(String signature, List<String> fields, Content content) throws IOException {
-        Map<String, String> tags = Tags.parse(Fields.value(signature));
+        Map<String, String> tags = Tags.parse(HeaderFields.value(signature));
         String domain = tags.getOrDefault("d", "").toLowerCase(Locale.ROOT);
         String selector = tags.getOrDefault("s", "");
         if (tags.isEmpty()) {
@@ -158,7 +160,7 @@ final class Dkim {
         // the body hash
         byte[] bodyHash;
         try (InputStream in = new BufferedInputStream(content.open())) {
-            Fields.read(in);
+            HeaderFields.read(in);
             bodyHash = Canon.bodyHash(in, relaxedBody, length);
         }
         byte[] claimed;
@@ -176,7 +178,7 @@ final class Dkim {
         Set<Integer> used = new HashSet<>();
         for (String name : signed) {
             for (int i = fields.size() - 1; i >= 0; i--) {
-                if (!used.contains(i) && Fields.name(fields.get(i)).equalsIgnoreCase(name)) {
+                if (!used.contains(i) && HeaderFields.name(fields.get(i)).equalsIgnoreCase(name)) {
                     used.add(i);
                     data.writeBytes(Canon.header(fields.get(i), relaxedHeader).getBytes(StandardCharsets.UTF_8));
                     break;

@@ -5,6 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntSupplier;
 
+import smtp.server.spi.HeaderFields;
+
 /**
  * DMARC (RFC 7489): the policy of the From domain (or of its organizational
  * domain), and whether an SPF or DKIM pass aligns with that domain.
@@ -117,11 +119,11 @@ final class Dmarc {
     static String fromDomain(List<String> fields) {
         String from = null;
         for (String field : fields) {
-            if (Fields.name(field).equalsIgnoreCase("From")) {
+            if (HeaderFields.name(field).equalsIgnoreCase("From")) {
                 if (from != null) {
                     return null;
                 }
-                from = Fields.value(field);
+                from = HeaderFields.value(field);
             }
         }
         if (from == null) {

@@ -31,6 +31,7 @@ import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.lookup.LookupSession;
 
+import smtp.server.spi.HeaderFields;
 import smtp.server.spi.PolicyFacts;
 import smtp.server.spi.PolicyPlugin;
 import smtp.server.spi.PolicyStage;
@@ -161,7 +162,7 @@ public final class SenderAuth implements PolicyPlugin {
         List<Dkim.Verdict> dkim = current.dkim().verify(facts.content::open);
         List<String> fields;
         try (InputStream in = new BufferedInputStream(facts.content.open())) {
-            fields = Fields.read(in);
+            fields = HeaderFields.read(in);
         }
         Dmarc.Verdict dmarc = current.dmarc().check(Dmarc.fromDomain(fields), spf, dkim);
         String authserv = current.authservId().isEmpty() ? facts.serverName : current.authservId();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 import smtp.delivery.api.Envelope;
+import smtp.server.spi.HeaderFields;
 import smtp.server.spi.MessageChange;
 
 /**
@@ -22,9 +23,6 @@ import smtp.server.spi.MessageChange;
  * body is streamed from the file, or from the replacement's.
  */
 final class MessageEdits {
-
-    /** The most of a header section taken into memory to edit it. */
-    static final int MAX_HEADER = 1024 * 1024;
 
     private MessageEdits() {}
 
@@ -76,7 +74,7 @@ final class MessageEdits {
     static InputStream applyToContent(List<MessageChange> changes, Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file));
         try {
-            List<String> fields = readFields(in);
+            List<String> fields = HeaderFields.read(in);
             Path body = null;
             for (MessageChange change : changes) {
                 switch (change.kind()) {
@@ -120,50 +118,6 @@ final class MessageEdits {
         if (!change.value().isEmpty()) {
             fields.add(field(change.name(), change.value())); // as sendmail does: a field that is not there is added
         }
-    }
-
-    /** @return the header section's fields, each with its folded lines and final CRLF; the stream is at the body */
-    static List<String> readFields(InputStream in) throws IOException {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = null;
-        int total = 0;
-        while (true) {
-            String line = readLine(in);
-            if (line == null || line.isEmpty()) {
-                break; // the end of the message, or the blank line before the body
-            }
-            total += line.length() + 2;
-            if (total > MAX_HEADER) {
-                throw new IOException("the header section is longer than " + MAX_HEADER + " bytes");
-            }
-            if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && field != null) {
-                field.append(line).append("\r\n");
-            } else {
-                if (field != null) {
-                    fields.add(field.toString());
-                }
-                field = new StringBuilder(line).append("\r\n");
-            }
-        }
-        if (field != null) {
-            fields.add(field.toString());
-        }
-        return fields;
-    }
-
-    /** @return a line without its CRLF (or LF), or null at the end of the stream */
-    private static String readLine(InputStream in) throws IOException {
-        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(80);
-        int b;
-        while ((b = in.read()) >= 0 && b != '\n') {
-            line.write(b);
-        }
-        if (b < 0 && line.size() == 0) {
-            return null;
-        }
-        byte[] bytes = line.toByteArray();
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
     private static String name(String field) {

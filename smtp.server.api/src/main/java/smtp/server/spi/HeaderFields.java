@@ -1,4 +1,4 @@
-package smtp.senderauth.internal;
+package smtp.server.spi;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,24 +7,30 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The header section of a message, as raw fields: each with its folded lines and its final CRLF. */
-final class Fields {
+/**
+ * Reads a message's header section ({@link MessageContent#open()}) as raw fields, for plugins that look at the
+ * message's fields: each field with its folded lines and its final CRLF, as the message has it (a bare LF ends a line
+ * too, and is given back as CRLF). Reading stops after the empty line, so the stream is left at the body.
+ *
+ * @since 1.2
+ */
+public final class HeaderFields {
 
-    static final int MAX = 1024 * 1024;
+    /** The most of a header section read: {@value} bytes. */
+    public static final int MAX = 1024 * 1024;
 
-    private Fields() {}
+    private HeaderFields() {}
 
-    /** @return the fields; the stream is left at the body */
-    static List<String> read(InputStream in) throws IOException {
+    /**
+     * @return the fields, in order
+     * @throws IOException if the stream fails, or the header section is longer than {@link #MAX}
+     */
+    public static List<String> read(InputStream in) throws IOException {
         List<String> fields = new ArrayList<>();
         StringBuilder field = null;
         int total = 0;
-        while (true) {
-            String line = line(in);
-            if (line == null || line.isEmpty()) {
-                break;
-            }
-            total += line.length();
+        for (String line = line(in); line != null && !line.isEmpty(); line = line(in)) {
+            total += line.length() + 2;
             if (total > MAX) {
                 throw new IOException("the header section is longer than " + MAX + " bytes");
             }
@@ -43,17 +49,19 @@ final class Fields {
         return fields;
     }
 
-    static String name(String field) {
+    /** @return the field's name, as written, or "" when it has no colon */
+    public static String name(String field) {
         int colon = field.indexOf(':');
         return colon < 0 ? "" : field.substring(0, colon).strip();
     }
 
-    /** @return the value: after the colon, unfolded, trimmed */
-    static String value(String field) {
+    /** @return the field's value: after the colon, unfolded, trimmed */
+    public static String value(String field) {
         int colon = field.indexOf(':');
         return colon < 0 ? "" : field.substring(colon + 1).replace("\r\n", "").strip();
     }
 
+    /** @return a line without its CRLF (or LF), or null at the end of the stream */
     private static String line(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(80);
         int b;
