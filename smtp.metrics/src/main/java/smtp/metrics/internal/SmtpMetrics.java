@@ -12,7 +12,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.event.Event;
-import org.osgi.service.event.EventHandler;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -34,7 +33,6 @@ import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
 import smtp.server.spi.Scanner;
 import smtp.server.spi.SessionDTO;
-import smtp.server.spi.SessionListener;
 
 /**
  * The suite's metrics, kept in a Prometheus registry of the bundle's own: the
@@ -50,7 +48,7 @@ import smtp.server.spi.SessionListener;
  * others, so that no two components wait for each other.
  */
 @Component(service = SmtpMetrics.class)
-public final class SmtpMetrics implements SessionListener, EventHandler {
+public final class SmtpMetrics {
 
     /** Where the listener's sessions carry no binding name (a binding configured without one). */
     static final String NO_BINDING = "default";
@@ -228,46 +226,39 @@ public final class SmtpMetrics implements SessionListener, EventHandler {
         return name == null || name.isEmpty() ? NO_BINDING : name;
     }
 
-    @Override
-    public void connected(SessionDTO session) {
+    void connected(SessionDTO session) {
         connections.labelValues(binding(session.binding)).inc();
     }
 
-    @Override
-    public void disconnected(SessionDTO session) {
+    void disconnected(SessionDTO session) {
         sessionsClosed.labelValues(binding(session.binding), Boolean.toString(session.tls)).inc();
     }
 
-    @Override
-    public void messageReceived(SessionDTO session, MessageDTO message) {
+    void messageReceived(SessionDTO session, MessageDTO message) {
         String binding = binding(session.binding);
         accepted.labelValues(binding).inc();
         bytes.labelValues(binding).inc(message.size);
         acceptLatency.labelValues(binding).observe(message.acceptNanos / NANOS_PER_SECOND);
     }
 
-    @Override
-    public void messageRefused(SessionDTO session, String reason, String reply) {
+    void messageRefused(SessionDTO session, String reason, String reply) {
         refused.labelValues(binding(session.binding), reason).inc();
     }
 
-    @Override
-    public void authenticated(SessionDTO session, String mechanism, boolean succeeded) {
+    void authenticated(SessionDTO session, String mechanism, boolean succeeded) {
         auth.labelValues(binding(session.binding), mechanism, succeeded ? "success" : "failure").inc();
     }
 
-    @Override
-    public void messageScanned(SessionDTO session, ScanResultDTO result) {
+    void messageScanned(SessionDTO session, ScanResultDTO result) {
         scans.labelValues(result.scanner, result.verdict).inc();
     }
 
-    @Override
-    public void policyDecided(SessionDTO session, PolicyResultDTO result) {
+    void policyDecided(SessionDTO session, PolicyResultDTO result) {
         policies.labelValues(result.policy, result.stage, result.action).inc();
     }
 
-    @Override
-    public void handleEvent(Event event) {
+    /** Counts one of delivery's events: an attempt's outcome, and a delivery's latency. */
+    void deliveryEvent(Event event) {
         String topic = event.getTopic();
         String outcome = topic.substring(topic.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
         deliveries.labelValues(outcome).inc();

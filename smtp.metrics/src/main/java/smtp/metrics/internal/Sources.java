@@ -50,6 +50,6 @@ public final class Sources implements EventHandler {
 
     @Override
     public void handleEvent(Event event) {
-        metrics.handleEvent(event);
+        metrics.deliveryEvent(event);
     }
 }

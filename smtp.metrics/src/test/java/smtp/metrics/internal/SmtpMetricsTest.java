@@ -78,10 +78,10 @@ public class SmtpMetricsTest {
     @Test
     public void deliveriesAreCountedByOutcomeAndTimedFromAcceptance() throws IOException {
         SmtpMetrics metrics = new SmtpMetrics();
-        metrics.handleEvent(new Event(DeliveryEvents.DELIVERED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L,
+        metrics.deliveryEvent(new Event(DeliveryEvents.DELIVERED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L,
                 DeliveryEvents.RECEIVED_AT, 7_500L, DeliveryEvents.TRANSPORT, "smtp")));
-        metrics.handleEvent(new Event(DeliveryEvents.DEFERRED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L)));
-        metrics.handleEvent(new Event(DeliveryEvents.BOUNCED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L)));
+        metrics.deliveryEvent(new Event(DeliveryEvents.DEFERRED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L)));
+        metrics.deliveryEvent(new Event(DeliveryEvents.BOUNCED, Map.of(DeliveryEvents.TIMESTAMP, 10_000L)));
         String text = text(metrics, null);
         for (String outcome : new String[] {"delivered", "deferred", "bounced"}) {
             assertTrue(text, text.contains("smtp_delivery_attempts_total{outcome=\"" + outcome + "\"} 1.0"));
