@@ -264,6 +264,11 @@ public class MilterIT extends SuiteSupport {
             for (int i = 0; i < 3; i++) {
                 assertTrue(send("127.0.0.5", "alice@client.test", "bob@example.org", "Subject: " + i + "\r\n\r\nhi\r\n")
                         .startsWith("250 "));
+                // the client's next session may begin before the server has ended this one and handed its milter
+                // connection back: wait for the QUIT_NC that comes with the hand-back
+                int ended = i + 1;
+                await("session " + ended + " ended with QUIT_NC",
+                        () -> scripted.commands.stream().filter(c -> c == 'K').count() == ended ? true : null);
             }
             await("three sessions negotiated", () -> scripted.negotiations.get() == 3 ? true : null);
             assertEquals("one connection served the three sessions", 1, scripted.connections.get());
