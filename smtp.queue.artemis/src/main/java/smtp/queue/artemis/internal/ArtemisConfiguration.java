@@ -50,7 +50,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "Memory limit", min = "0",
             description = "Bytes of messages the embedded broker holds in memory for the queue; more is paged to disk. "
-                    + "0: an eighth of the JVM's maximum heap, at most 32 MiB.")
+                    + "0: a sixteenth of the JVM's maximum heap, at most 32 MiB.")
     long memoryLimit() default 0;
 
     @AttributeDefinition(name = "Large message size", min = "1024",

@@ -71,15 +71,15 @@ public final class ArtemisStore implements QueueStore {
     static final long MAX_DEFAULT_MEMORY_LIMIT = 32L * 1024 * 1024;
 
     /**
-     * @return the configured memory limit, or for 0 an eighth of the heap, at most 32 MiB: the broker's copies of
-     *         queued messages and the ones it reads back from its pages still leave the sessions their room in a
-     *         small heap
+     * @return the configured memory limit, or for 0 a sixteenth of the heap, at most 32 MiB: the broker's copies of
+     *         queued messages and the ones it reads back from its pages (as much again) still leave the sessions and
+     *         the delivery workers their room in a small heap
      */
     static long memoryLimit(long configured, long maxHeap) {
         if (configured > 0) {
             return Math.max(1024 * 1024, configured);
         }
-        return Math.max(1024 * 1024, Math.min(MAX_DEFAULT_MEMORY_LIMIT, maxHeap / 8));
+        return Math.max(1024 * 1024, Math.min(MAX_DEFAULT_MEMORY_LIMIT, maxHeap / 16));
     }
 
     @Activate

@@ -60,6 +60,8 @@ final class BrokerLink implements AutoCloseable {
 
     /** The link's own threads, which hand what the broker sends to the consumers. */
     static final int CLIENT_THREADS = 8;
+    /** Each locator's threads for its timers, and for the credits its consumers send: neither is busy. */
+    static final int CLIENT_TIMER_THREADS = 2;
     /**
      * Messages that wait for their next attempt are kept by the broker in memory until it is due, even those it had
      * paged to disk: a backlog of deferred mail (a smarthost down for a day) would fill any heap. Sent back as large
@@ -89,6 +91,9 @@ final class BrokerLink implements AutoCloseable {
         locator.setBlockOnDurableSend(true); // a send returns once the broker has synced (and replicated) it
         locator.setMinLargeMessageSize(largeMessageSize);
         locator.setThreadPoolMaxSize(CLIENT_THREADS); // unbounded by default
+        // timers (pings, call timeouts) and consumer credits: 5 and 10 threads by default, for two locators
+        locator.setScheduledThreadPoolMaxSize(CLIENT_TIMER_THREADS);
+        locator.setFlowControlThreadPoolMaxSize(CLIENT_TIMER_THREADS);
         locator.setCallTimeout(TimeUnit.SECONDS.toMillis(settings.sendTimeoutSeconds()));
         locator.setCallFailoverTimeout(TimeUnit.SECONDS.toMillis(settings.failoverWaitSeconds()));
         locator.setReconnectAttempts(-1); // follow failovers and outages for as long as they last

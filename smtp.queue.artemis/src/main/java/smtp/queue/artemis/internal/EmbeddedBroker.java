@@ -11,6 +11,7 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -49,6 +50,11 @@ final class EmbeddedBroker implements AutoCloseable {
     private final ActiveMQServer server;
 
     EmbeddedBroker(Settings settings) throws Exception {
+        if (System.getProperty(ActiveMQClient.THREAD_POOL_MAX_SIZE_PROPERTY_KEY) == null) {
+            // the in-VM connections hand packets over on the client's global pool: 8 threads per core by default
+            ActiveMQClient.setGlobalThreadPoolProperties(IN_VM_THREADS, ActiveMQClient.getGlobalScheduledThreadPoolSize(),
+                    ActiveMQClient.getGlobalFlowControlThreadPoolSize());
+        }
         Configuration configuration = settings.brokerXml() != null ? fromFile(settings.brokerXml()) : builtIn(settings);
         this.server = ActiveMQServers.newActiveMQServer(configuration); // persistence as configured (on)
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
@@ -106,6 +112,8 @@ final class EmbeddedBroker implements AutoCloseable {
 
     /** The broker's threads: each takes stack and memory, and on a few cores more threads only wait for each other. */
     static final int BROKER_THREADS = 12;
+    /** The threads that carry packets over the in-VM connections, for the whole JVM. */
+    static final int IN_VM_THREADS = 4;
 
     private static Configuration builtIn(Settings settings) throws Exception {
         Path directory = Files.createDirectories(settings.directory());
