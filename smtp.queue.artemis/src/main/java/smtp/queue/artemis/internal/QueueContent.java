@@ -1,12 +1,12 @@
 package smtp.queue.artemis.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 
@@ -14,26 +14,25 @@ import smtp.delivery.spi.MessageContent;
 
 /**
  * The content of a message taken from the broker, readable any number of
- * times: a small message's body is in memory already; a large one is streamed
- * from the broker once, into a file of its own that {@link #close()} removes.
+ * times: a small message's body is in memory already and is read where it is,
+ * without a copy; a large one is streamed from the broker once, into a file of
+ * its own that {@link #close()} removes.
  */
 final class QueueContent implements MessageContent, AutoCloseable {
 
-    private final byte[] bytes;
+    private final ClientMessage inMemory;
     private final Path file;
     private final long size;
 
-    private QueueContent(byte[] bytes, Path file, long size) {
-        this.bytes = bytes;
+    private QueueContent(ClientMessage inMemory, Path file, long size) {
+        this.inMemory = inMemory;
         this.file = file;
         this.size = size;
     }
 
     static QueueContent of(ClientMessage message, boolean large, Path spillDirectory) throws ActiveMQException, IOException {
         if (!large) {
-            byte[] body = new byte[message.getBodySize()];
-            message.getBodyBuffer().readBytes(body);
-            return new QueueContent(body, null, body.length);
+            return new QueueContent(message, null, message.getBodySize());
         }
         Files.createDirectories(spillDirectory);
         Path file = Files.createTempFile(spillDirectory, "message-", ".eml");
@@ -53,7 +52,7 @@ final class QueueContent implements MessageContent, AutoCloseable {
 
     @Override
     public InputStream open() throws IOException {
-        return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
+        return inMemory != null ? new BodyStream(inMemory.getReadOnlyBodyBuffer()) : Files.newInputStream(file);
     }
 
     /**
@@ -61,13 +60,46 @@ final class QueueContent implements MessageContent, AutoCloseable {
      * large message size on, streamed into a file of the broker's.
      */
     void into(ClientMessage message) throws IOException {
-        message.setBodyInputStream(bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file));
+        message.setBodyInputStream(open());
     }
 
     @Override
     public void close() throws IOException {
         if (file != null) {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /** Reads a body buffer of the broker's, a view of its own with its own position. */
+    private static final class BodyStream extends InputStream {
+        private final ActiveMQBuffer body;
+
+        BodyStream(ActiveMQBuffer body) {
+            this.body = body;
+        }
+
+        @Override
+        public int read() {
+            return body.readable() ? body.readByte() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            int n = Math.min(len, body.readableBytes());
+            if (n == 0) {
+                return -1;
+            }
+            body.readBytes(b, off, n);
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return body.readableBytes();
         }
     }
 }
