@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.server.internal.net.Addresses;
 import smtp.server.internal.net.Interception;
 import smtp.server.internal.protocol.EndpointSettings;
 import smtp.server.internal.protocol.ServerContext;
@@ -63,7 +64,7 @@ public final class Endpoint {
             channel.close();
             throw e;
         }
-        this.acceptor = new Thread(this::accept, "smtp-listener " + describe(address));
+        this.acceptor = new Thread(this::accept, "smtp-listener " + Addresses.hostPort(address));
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -84,7 +85,7 @@ public final class Endpoint {
             } catch (ClosedChannelException closed) {
                 return;
             } catch (IOException e) {
-                LOG.warn("Accepting a connection on {} failed: {}", describe(address), e.toString());
+                LOG.warn("Accepting a connection on {} failed: {}", Addresses.hostPort(address), e.toString());
                 pause();
                 continue;
             }
@@ -134,7 +135,7 @@ public final class Endpoint {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.warn("Closing the port of {} failed: {}", describe(address), e.toString());
+            LOG.warn("Closing the port of {} failed: {}", Addresses.hostPort(address), e.toString());
         }
         if (Thread.currentThread() != acceptor) {
             try {
@@ -159,10 +160,5 @@ public final class Endpoint {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    public static String describe(InetSocketAddress endpoint) {
-        String host = endpoint.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + endpoint.getPort();
     }
 }

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.api.EndpointDTO;
+import smtp.server.internal.net.Addresses;
 import smtp.server.internal.protocol.EndpointSettings;
 import smtp.server.internal.protocol.ServerContext;
 import smtp.server.internal.protocol.TlsMode;
@@ -98,7 +99,7 @@ public final class Endpoints {
             if (!running.containsKey(address)) {
                 try {
                     running.put(address, new Running(new Endpoint(address, settings, context, sessionIds), settings, dto));
-                    LOG.info("SMTP server listening on {} ({})", Endpoint.describe(address), settings);
+                    LOG.info("SMTP server listening on {} ({})", Addresses.hostPort(address), settings);
                 } catch (IOException | RuntimeException e) {
                     dto.state = EndpointDTO.FAILED;
                     dto.reason = logBindFailure(address, e);
@@ -181,7 +182,7 @@ public final class Endpoints {
             stop(address, endpoint, sessions);
             return;
         }
-        LOG.info("SMTP server on {} closed its port; its {} session(s) may finish within {} s", Endpoint.describe(address),
+        LOG.info("SMTP server on {} closed its port; its {} session(s) may finish within {} s", Addresses.hostPort(address),
                 open, drainGraceSeconds);
         EndpointDTO dto = copy(retired.status());
         dto.state = EndpointDTO.DRAINING;
@@ -200,7 +201,7 @@ public final class Endpoints {
                     int left = sessions.count(endpoint);
                     if (left > 0) {
                         LOG.info("SMTP server on {}: closing {} session(s) still open after the drain grace period",
-                                Endpoint.describe(address), left);
+                                Addresses.hostPort(address), left);
                     }
                     stop(address, endpoint, sessions);
                 }
@@ -213,7 +214,7 @@ public final class Endpoints {
     private void stop(InetSocketAddress address, Endpoint endpoint, Sessions sessions) {
         sessions.expireAll(endpoint);
         draining.remove(endpoint);
-        LOG.info("SMTP server on {} stopped", Endpoint.describe(address));
+        LOG.info("SMTP server on {} stopped", Addresses.hostPort(address));
     }
 
     /** Waits for the drains under way, at most the grace period and a little; then closes what is left. */
@@ -266,7 +267,7 @@ public final class Endpoints {
 
     /** @return the reason, for the status */
     private String logBindFailure(InetSocketAddress endpoint, Exception e) {
-        String where = Endpoint.describe(endpoint);
+        String where = Addresses.hostPort(endpoint);
         String reason = String.valueOf(e.getMessage());
         if (e instanceof BindException && reason.contains("ermission")) {
             LOG.error("Cannot listen on {}: {}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.MailDelivery;
+import smtp.server.internal.net.Addresses;
 import smtp.server.internal.policy.Policies;
 import smtp.server.internal.policy.PolicyChain;
 import smtp.server.internal.session.SessionInfo;
@@ -113,7 +114,7 @@ public final class Pipeline {
         InetSocketAddress intercepted = session.originalDestination();
         byte[] received = ReceivedHeader.of(envelope.heloName, session.client().getAddress(), settings.hostName(),
                 intercepted == null ? settings.softwareName() : settings.softwareName() + "; intercepted on its way to "
-                        + SessionInfo.hostPort(intercepted), ReceivedHeader.protocol(session.extended(), mail.smtputf8, tls != null,
+                        + Addresses.hostPort(intercepted), ReceivedHeader.protocol(session.extended(), mail.smtputf8, tls != null,
                         envelope.authenticatedUser != null),
                 tls, envelope.queueId, envelope.recipients, ZonedDateTime.now());
         SizeLimit size = new SizeLimit(content.stream(), settings.maxMessageSize());
@@ -293,7 +294,7 @@ public final class Pipeline {
         envelope.tls = tls;
         envelope.receivedAt = System.currentTimeMillis();
         if (session.originalDestination() != null && session.toOriginal()) {
-            envelope.nextHop = SessionInfo.hostPort(session.originalDestination());
+            envelope.nextHop = Addresses.hostPort(session.originalDestination());
         }
         envelope.body = mail.body;
         envelope.smtputf8 = mail.smtputf8;

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.server.internal.net.Addresses;
 import smtp.server.internal.session.SessionInfo;
 import smtp.server.spi.MessageChange;
 import smtp.server.spi.Policy;
@@ -254,7 +255,7 @@ public final class PolicyChain {
         facts.localAddress = session.local().getAddress().getHostAddress();
         facts.localPort = session.local().getPort();
         facts.originalDestination = session.originalDestination() == null ? null
-                : SessionInfo.hostPort(session.originalDestination());
+                : Addresses.hostPort(session.originalDestination());
         facts.binding = session.binding;
         facts.usage = session.usage.toString();
         facts.tls = session.tls();

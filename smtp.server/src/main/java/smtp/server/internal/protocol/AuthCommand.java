@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import smtp.server.internal.auth.AuthGate;
-import smtp.server.internal.session.SessionInfo;
+import smtp.server.internal.net.Addresses;
 import smtp.server.spi.PolicyStage;
 
 /**
@@ -39,7 +39,7 @@ final class AuthCommand {
         if (session.settings.intercepting()) {
             // the credentials are for the server the client meant to reach: never taken, never passed on
             session.badCommand("502 5.7.0 Authentication is not available: this connection to "
-                    + SessionInfo.hostPort(session.info.originalDestination()) + " was intercepted by a mail gateway");
+                    + Addresses.hostPort(session.info.originalDestination()) + " was intercepted by a mail gateway");
             return;
         }
         if (!session.context.authenticators.present()) {

@@ -3,6 +3,7 @@ package smtp.server.internal.session;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Future;
 
+import smtp.server.internal.net.Addresses;
 import smtp.server.spi.SessionDTO;
 
 /**
@@ -93,12 +94,6 @@ public final class SessionInfo {
         this.toOriginal = toOriginal;
     }
 
-    /** @return "203.0.113.25:25" or "[2001:db8::25]:25" */
-    public static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
     /** @return whether a trusted proxy named the client */
     public boolean proxied() {
         return client != peer;
@@ -171,7 +166,7 @@ public final class SessionInfo {
         dto.binding = binding;
         dto.usage = usage.toString();
         InetSocketAddress destination = originalDestination;
-        dto.originalDestination = destination == null ? null : hostPort(destination);
+        dto.originalDestination = destination == null ? null : Addresses.hostPort(destination);
         return dto;
     }
 }
