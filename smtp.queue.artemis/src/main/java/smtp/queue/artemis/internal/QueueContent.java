@@ -6,7 +6,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
+import io.netty.buffer.ByteBufInputStream;
+
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 
@@ -52,7 +53,7 @@ final class QueueContent implements MessageContent, AutoCloseable {
 
     @Override
     public InputStream open() throws IOException {
-        return inMemory != null ? new BodyStream(inMemory.getReadOnlyBodyBuffer()) : Files.newInputStream(file);
+        return inMemory != null ? new ByteBufInputStream(inMemory.getReadOnlyBodyBuffer().byteBuf()) : Files.newInputStream(file);
     }
 
     /**
@@ -67,39 +68,6 @@ final class QueueContent implements MessageContent, AutoCloseable {
     public void close() throws IOException {
         if (file != null) {
             Files.deleteIfExists(file);
-        }
-    }
-
-    /** Reads a body buffer of the broker's, a view of its own with its own position. */
-    private static final class BodyStream extends InputStream {
-        private final ActiveMQBuffer body;
-
-        BodyStream(ActiveMQBuffer body) {
-            this.body = body;
-        }
-
-        @Override
-        public int read() {
-            return body.readable() ? body.readByte() & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            int n = Math.min(len, body.readableBytes());
-            if (n == 0) {
-                return -1;
-            }
-            body.readBytes(b, off, n);
-            return n;
-        }
-
-        @Override
-        public int available() {
-            return body.readableBytes();
         }
     }
 }
