@@ -53,6 +53,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "0: a sixteenth of the JVM's maximum heap, at most 32 MiB.")
     long memoryLimit() default 0;
 
+    @AttributeDefinition(name = "In-flow delay", min = "0",
+            description = "Milliseconds a message may be held back before it is queued while this instance's delivery "
+                    + "workers have more due messages waiting than workers (the embedded broker): senders then go at "
+                    + "the pace of delivery, as with Postfix's in_flow_delay. 0: never held back.")
+    int inFlowDelay() default 1000;
+
     @AttributeDefinition(name = "Large message size", min = "1024",
             description = "Messages of at least this many bytes are streamed to and from the broker in chunks and kept "
                     + "in files of their own; smaller ones travel whole and live in the journal.")

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -12,14 +13,19 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.buffer.ByteBuf;
 
 import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.client.impl.ClientMessageImpl;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -58,6 +64,8 @@ public final class ArtemisStore implements QueueStore {
     private final String location;
     private final int largeMessageSize;
     private final Path spillDirectory;
+    private final long inFlowDelayNanos;
+    private final String queue;
     private final EmbeddedBroker broker;
     private final BrokerLink link;
     private final Management management;
@@ -103,6 +111,8 @@ public final class ArtemisStore implements QueueStore {
             this.heap = null;
         }
         this.largeMessageSize = config.largeMessageSize();
+        this.inFlowDelayNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.inFlowDelay()));
+        this.queue = config.queue();
         this.spillDirectory = journal.resolve("tmp");
         try {
             this.link = new BrokerLink(new BrokerLink.Settings(embedded ? EmbeddedBroker.IN_VM : config.url().trim(),
@@ -142,9 +152,17 @@ public final class ArtemisStore implements QueueStore {
             LOG.warn("{}: not queued: {}", entry.queueId, shortOf);
             throw new DeliveryException("the mail queue is full, try again later", false);
         }
+        awaitWorkers();
         WatchedContent body = new WatchedContent(content);
-        byte[] head = body.readNBytes(largeMessageSize); // a smaller message is sent whole, into the journal
-        boolean large = head.length >= largeMessageSize; // a larger one is streamed in chunks, into a file of its own
+        // the message is read before a sender is taken: a slow client holds no connection to the broker
+        ClientMessage message = newMessage();
+        boolean large = !readWhole(body, message.getBodyBuffer(), largeMessageSize); // a smaller message: into the journal
+        if (large) { // a larger one is streamed in chunks, into a file of its own
+            byte[] head = new byte[message.getBodyBuffer().readableBytes()];
+            message.getBodyBuffer().readBytes(head);
+            message = newMessage();
+            message.setBodyInputStream(new SequenceInputStream(new ByteArrayInputStream(head), body));
+        }
         BrokerLink.Sender sender;
         try {
             sender = link.sender();
@@ -153,13 +171,7 @@ public final class ArtemisStore implements QueueStore {
         }
         boolean clean = false;
         try {
-            ClientMessage message = sender.session.createMessage(Message.DEFAULT_TYPE, true);
             EntryMessages.write(entry, message);
-            if (large) {
-                message.setBodyInputStream(new SequenceInputStream(new ByteArrayInputStream(head), body));
-            } else {
-                message.writeBodyBufferBytes(head);
-            }
             sender.producer.send(message);
             clean = true;
             refusedFull = false;
@@ -176,6 +188,67 @@ public final class ArtemisStore implements QueueStore {
                 link.release(sender);
             } else {
                 link.discard(sender);
+            }
+        }
+    }
+
+    /** The body buffer a message starts with: a message of a few KiB fits, a larger one doubles it as it is read. */
+    static final int FIRST_BUFFER = 8 * 1024;
+    /** The least room the body buffer is given for the next read. */
+    private static final int LEAST_READ = 2 * 1024;
+
+    /** @return a durable message, not yet bound to a session, as a session would create it */
+    private static ClientMessage newMessage() {
+        return new ClientMessageImpl(Message.DEFAULT_TYPE, true, 0, System.currentTimeMillis(), (byte) 4, FIRST_BUFFER);
+    }
+
+    /**
+     * Reads the content into a message's body, at most {@code limit} bytes, straight into the body buffer's array (no
+     * array of its own to copy from, as {@code readNBytes} would have).
+     *
+     * @return whether the content ended before the limit; if not, the body holds its first {@code limit} bytes
+     */
+    static boolean readWhole(InputStream content, ActiveMQBuffer body, int limit) throws IOException {
+        ByteBuf buffer = body.byteBuf();
+        int read = 0;
+        try {
+            while (read < limit) {
+                if (buffer.writableBytes() < LEAST_READ) {
+                    buffer.ensureWritable(LEAST_READ);
+                }
+                int n = buffer.writeBytes(content, Math.min(buffer.writableBytes(), limit - read));
+                if (n < 0) {
+                    return true;
+                }
+                read += n;
+            }
+            return false;
+        } finally {
+            body.writerIndex(buffer.writerIndex()); // as the body's own writes do: the message learns its body changed
+        }
+    }
+
+    /** How often a held-back message looks again whether the workers caught up. */
+    static final long IN_FLOW_STEP_MILLIS = 2;
+
+    /**
+     * Holds a message back, at most the in-flow delay, while more due messages wait in the embedded broker than this
+     * instance has workers: the senders then go at the pace of delivery, and the queue stays in memory instead of
+     * being paged out to disk and read back, which costs more than the wait. Deferred mail does not count, and with
+     * no workers here (delivery stopped) nothing is held back.
+     */
+    private void awaitWorkers() throws InterruptedIOException {
+        QueueWorkers current = workers;
+        if (broker == null || current == null || inFlowDelayNanos == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + inFlowDelayNanos;
+        while (broker.waiting(queue) > current.concurrency() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(IN_FLOW_STEP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while the delivery workers caught up");
             }
         }
     }

@@ -74,6 +74,18 @@ final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
+     * @return the messages of the queue that are due and wait for a consumer (neither deferred nor being delivered),
+     *         0 when there is no such queue
+     */
+    long waiting(String queue) {
+        org.apache.activemq.artemis.core.server.Queue held = server.locateQueue(SimpleString.of(queue));
+        if (held == null) {
+            return 0;
+        }
+        return Math.max(0, held.getMessageCount() - held.getScheduledCount() - held.getDeliveringCount());
+    }
+
+    /**
      * Reads the header section of a message the broker holds for a later attempt: a scheduled message is out of a
      * consumer's reach, even a browser's, so it is read on the broker's side.
      *

@@ -41,6 +41,7 @@ final class QueueWorkers implements AutoCloseable {
     private final QueueWorker worker;
     private final Path spillDirectory;
     private final List<Thread> threads = new ArrayList<>();
+    private final int concurrency;
     private ClientSessionFactory factory; // the workers' own connection, made when first needed
     private volatile boolean closed;
 
@@ -48,11 +49,17 @@ final class QueueWorkers implements AutoCloseable {
         this.link = link;
         this.worker = worker;
         this.spillDirectory = spillDirectory;
-        for (int i = 0; i < Math.max(1, concurrency); i++) {
+        this.concurrency = Math.max(1, concurrency);
+        for (int i = 0; i < this.concurrency; i++) {
             Thread thread = new Thread(this::work, "smtp-queue-artemis-worker-" + i);
             threads.add(thread);
             thread.start();
         }
+    }
+
+    /** @return how many messages these workers deliver at once */
+    int concurrency() {
+        return concurrency;
     }
 
     private void work() {

@@ -15,6 +15,7 @@ import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.apache.activemq.artemis.core.client.impl.ClientMessageImpl;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -106,6 +108,30 @@ public class ArtemisStoreTest {
         assertEquals(80, HeapGuard.percent(new MemoryUsage(0, 80, 100, 100)));
         int now = new HeapGuard().percentInUse();
         assertTrue("this JVM's old generation, in use after collection: " + now, now >= 0 && now < 100);
+    }
+
+    @Test
+    public void aFullReadingIsCheckedWithACollectionOfItsOwnAtMostEveryFewSeconds() {
+        long[] now = {0};
+        int[] collections = {0};
+        long[] used = {90}; // what the last collection of the old generation left, in percent
+        HeapGuard guard = new HeapGuard(80, () -> new MemoryUsage(0, used[0], 100, 100), () -> {
+            collections[0]++;
+            used[0] = 30; // the garbage a busy moment left is gone
+        }, () -> now[0]);
+        assertNull("a stale reading does not refuse mail", guard.problem());
+        assertEquals(1, collections[0]);
+
+        HeapGuard full = new HeapGuard(80, () -> new MemoryUsage(0, 85, 100, 100), () -> collections[0]++, () -> now[0]);
+        collections[0] = 0;
+        assertTrue(full.problem().contains("85% of the old generation"));
+        assertEquals(1, collections[0]);
+        now[0] += HeapGuard.LOOK_AGAIN_NANOS - 1;
+        assertTrue(full.problem() != null);
+        assertEquals("no second collection within the interval", 1, collections[0]);
+        now[0] += 1;
+        assertTrue(full.problem() != null);
+        assertEquals(2, collections[0]);
     }
 
     @Test
@@ -267,6 +293,106 @@ public class ArtemisStoreTest {
             }
         } finally {
             store.stop();
+        }
+    }
+
+    @Test
+    public void aBodyIsReadWholeIntoTheMessageAtAnySizeAndInAnyPieces() throws Exception {
+        int limit = 64 * 1024;
+        Random random = new Random(7);
+        for (int size : new int[] {0, 1, ArtemisStore.FIRST_BUFFER - 20, ArtemisStore.FIRST_BUFFER, 50_000, limit - 1, limit,
+                limit + 1, 3 * limit}) {
+            byte[] content = new byte[size];
+            random.nextBytes(content);
+            // a client's data arrives in pieces of any size
+            InputStream pieces = new ByteArrayInputStream(content) {
+                @Override
+                public synchronized int read(byte[] b, int off, int len) {
+                    return super.read(b, off, Math.min(len, 1 + random.nextInt(3000)));
+                }
+            };
+            ClientMessageImpl message = new ClientMessageImpl((byte) 0, true, 0, 0, (byte) 4, ArtemisStore.FIRST_BUFFER);
+            boolean whole = ArtemisStore.readWhole(pieces, message.getBodyBuffer(), limit);
+            assertEquals("whole at " + size + " bytes", size < limit, whole);
+            byte[] body = new byte[message.getBodyBuffer().readableBytes()];
+            message.getBodyBuffer().readBytes(body);
+            assertArrayEquals("the body at " + size + " bytes", Arrays.copyOf(content, Math.min(size, limit)), body);
+            assertEquals("the rest is left to stream", Math.max(0, size - limit), pieces.available());
+        }
+    }
+
+    @Test
+    public void aMessageIsHeldBackWhileMoreWaitThanTheWorkersTakeAndGoesOnWhenTheyCatchUp() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("inFlowDelay", 60_000));
+        try {
+            // no workers here: nothing to wait for, nothing held back
+            for (int i = 1; i <= 3; i++) {
+                store.store(entry("W" + i, "a@x.test"), new ByteArrayInputStream(CONTENT));
+            }
+            CountDownLatch busy = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                busy.countDown();
+                if (!release.await(30, TimeUnit.SECONDS)) {
+                    throw new IOException("the test never released the worker");
+                }
+                delivered.add(entry.queueId);
+                return null;
+            }, 1)) {
+                assertTrue("the worker took the first message", busy.await(10, TimeUnit.SECONDS));
+                // one worker, busy, and two messages due: the next one waits for the worker to catch up
+                Thread sender = new Thread(() -> {
+                    try {
+                        store.store(entry("W4", "a@x.test"), new ByteArrayInputStream(CONTENT));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                sender.start();
+                sender.join(500);
+                assertTrue("held back while the worker is behind", sender.isAlive());
+                assertEquals(3, store.status().messages);
+                release.countDown();
+                sender.join(10_000);
+                assertFalse("queued once the worker caught up, long before the in-flow delay", sender.isAlive());
+                for (int i = 0; i < 4; i++) {
+                    assertTrue(delivered.poll(10, TimeUnit.SECONDS) != null);
+                }
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
+    public void aMessageIsHeldBackNoLongerThanTheInFlowDelayAndNotAtAllWithoutOne() throws Exception {
+        for (int delay : new int[] {300, 0}) {
+            ArtemisStore store = Stores.embedded(folder.newFolder().toPath(), Map.of("inFlowDelay", delay));
+            CountDownLatch release = new CountDownLatch(1);
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                release.await(30, TimeUnit.SECONDS);
+                return null;
+            }, 1)) {
+                try {
+                    for (int i = 1; i <= 3; i++) { // the worker holds the first, two more wait
+                        store.store(entry("D" + i, "a@x.test"), new ByteArrayInputStream(CONTENT));
+                    }
+                    long start = System.nanoTime();
+                    store.store(entry("D4", "a@x.test"), new ByteArrayInputStream(CONTENT));
+                    long heldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    if (delay > 0) {
+                        assertTrue("held back for the in-flow delay: " + heldMillis + " ms", heldMillis >= delay);
+                    } else {
+                        assertTrue("not held back: " + heldMillis + " ms", heldMillis < 300);
+                    }
+                    assertEquals(4, store.status().messages);
+                } finally {
+                    release.countDown(); // before the workers close: they wait for a delivery under way
+                }
+            } finally {
+                store.stop();
+            }
         }
     }
 
