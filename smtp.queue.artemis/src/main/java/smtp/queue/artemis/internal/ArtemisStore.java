@@ -192,7 +192,7 @@ public final class ArtemisStore implements QueueStore {
         }
     }
 
-    /** The body buffer a message starts with: a message of a few KiB fits, a larger one doubles it as it is read. */
+    /** The body buffer a message starts with: a message of a few KiB fits, a larger one grows it as it is read. */
     static final int FIRST_BUFFER = 8 * 1024;
     /** The least room the body buffer is given for the next read. */
     private static final int LEAST_READ = 2 * 1024;
@@ -214,7 +214,8 @@ public final class ArtemisStore implements QueueStore {
         try {
             while (read < limit) {
                 if (buffer.writableBytes() < LEAST_READ) {
-                    buffer.ensureWritable(LEAST_READ);
+                    // four times as large: a 100 KiB message allocates 168 KiB on the way, not 248 as by doubling
+                    buffer.ensureWritable(Math.min(limit - read, Math.max(LEAST_READ, 3 * buffer.capacity())));
                 }
                 int n = buffer.writeBytes(content, Math.min(buffer.writableBytes(), limit - read));
                 if (n < 0) {
