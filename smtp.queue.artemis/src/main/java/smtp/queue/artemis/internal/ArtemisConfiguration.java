@@ -54,9 +54,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     long memoryLimit() default 0;
 
     @AttributeDefinition(name = "In-flow delay", min = "0",
-            description = "Milliseconds a message may be held back before it is queued while this instance's delivery "
-                    + "workers have more due messages waiting than workers (the embedded broker): senders then go at "
-                    + "the pace of delivery, as with Postfix's in_flow_delay. 0: never held back.")
+            description = "With the embedded broker: milliseconds a message may be held back before it is queued while "
+                    + "more due messages wait than this instance has delivery workers. Senders then go at the pace of "
+                    + "delivery, as with Postfix's in_flow_delay. 0: never held back.")
     int inFlowDelay() default 1000;
 
     @AttributeDefinition(name = "Large message size", min = "1024",

@@ -65,7 +65,6 @@ public final class ArtemisStore implements QueueStore {
     private final int largeMessageSize;
     private final Path spillDirectory;
     private final long inFlowDelayNanos;
-    private final String queue;
     private final EmbeddedBroker broker;
     private final BrokerLink link;
     private final Management management;
@@ -112,7 +111,6 @@ public final class ArtemisStore implements QueueStore {
         }
         this.largeMessageSize = config.largeMessageSize();
         this.inFlowDelayNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.inFlowDelay()));
-        this.queue = config.queue();
         this.spillDirectory = journal.resolve("tmp");
         try {
             this.link = new BrokerLink(new BrokerLink.Settings(embedded ? EmbeddedBroker.IN_VM : config.url().trim(),
@@ -197,9 +195,16 @@ public final class ArtemisStore implements QueueStore {
     /** The least room the body buffer is given for the next read. */
     private static final int LEAST_READ = 2 * 1024;
 
-    /** @return a durable message, not yet bound to a session, as a session would create it */
+    /** The priority a session gives the messages it creates. */
+    private static final byte DEFAULT_PRIORITY = 4;
+
+    /**
+     * @return a durable message as a session would create it, but not bound to one: a session is taken from the pool only
+     *         once the body is read
+     */
     private static ClientMessage newMessage() {
-        return new ClientMessageImpl(Message.DEFAULT_TYPE, true, 0, System.currentTimeMillis(), (byte) 4, FIRST_BUFFER);
+        return new ClientMessageImpl(Message.DEFAULT_TYPE, true, 0, System.currentTimeMillis(), DEFAULT_PRIORITY,
+                FIRST_BUFFER);
     }
 
     /**
@@ -230,7 +235,7 @@ public final class ArtemisStore implements QueueStore {
     }
 
     /** How often a held-back message looks again whether the workers caught up. */
-    static final long IN_FLOW_STEP_MILLIS = 2;
+    private static final long IN_FLOW_STEP_MILLIS = 2;
 
     /**
      * Holds a message back, at most the in-flow delay, while more due messages wait in the embedded broker than this
@@ -244,7 +249,7 @@ public final class ArtemisStore implements QueueStore {
             return;
         }
         long deadline = System.nanoTime() + inFlowDelayNanos;
-        while (broker.waiting(queue) > current.concurrency() && System.nanoTime() - deadline < 0) {
+        while (broker.waiting(link.queue()) > current.concurrency() && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(IN_FLOW_STEP_MILLIS);
             } catch (InterruptedException e) {

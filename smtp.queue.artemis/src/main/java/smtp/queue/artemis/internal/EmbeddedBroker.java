@@ -77,8 +77,8 @@ final class EmbeddedBroker implements AutoCloseable {
      * @return the messages of the queue that are due and wait for a consumer (neither deferred nor being delivered),
      *         0 when there is no such queue
      */
-    long waiting(String queue) {
-        org.apache.activemq.artemis.core.server.Queue held = server.locateQueue(SimpleString.of(queue));
+    long waiting(SimpleString queue) {
+        org.apache.activemq.artemis.core.server.Queue held = server.locateQueue(queue);
         if (held == null) {
             return 0;
         }

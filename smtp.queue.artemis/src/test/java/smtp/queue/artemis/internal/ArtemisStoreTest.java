@@ -3,6 +3,7 @@ package smtp.queue.artemis.internal;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -127,10 +128,10 @@ public class ArtemisStoreTest {
         assertTrue(full.problem().contains("85% of the old generation"));
         assertEquals(1, collections[0]);
         now[0] += HeapGuard.LOOK_AGAIN_NANOS - 1;
-        assertTrue(full.problem() != null);
+        assertNotNull(full.problem());
         assertEquals("no second collection within the interval", 1, collections[0]);
         now[0] += 1;
-        assertTrue(full.problem() != null);
+        assertNotNull(full.problem());
         assertEquals(2, collections[0]);
     }
 
@@ -357,7 +358,7 @@ public class ArtemisStoreTest {
                 sender.join(10_000);
                 assertFalse("queued once the worker caught up, long before the in-flow delay", sender.isAlive());
                 for (int i = 0; i < 4; i++) {
-                    assertTrue(delivered.poll(10, TimeUnit.SECONDS) != null);
+                    assertNotNull(delivered.poll(10, TimeUnit.SECONDS));
                 }
             }
         } finally {
