@@ -2,11 +2,17 @@ package smtp.itest;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
@@ -23,7 +29,8 @@ import smtp.delivery.api.QueuedMessageDTO;
 
 /**
  * The delivery queue in the framework: on the broker embedded by smtp.queue.artemis (the default) and on the file
- * spool; kept across a restart of the queue bundle; full or out of reach, the listener answers 451 4.3.0 and the
+ * spool; kept across a restart of the queue bundle; a sender held back while the delivery workers are behind; full
+ * or out of reach, the listener answers 451 4.3.0 and the
  * health check says why.
  */
 @RunWith(PaxExam.class)
@@ -197,6 +204,57 @@ public class QueueIT extends SuiteSupport {
         assertEquals("spool", status.store);
         assertEquals(work.resolve("spool").toString(), status.location);
         assertEquals(2, files(work.resolve("spool/queue")).size()); // its content and its entry
+    }
+
+    @Test
+    public void aSenderIsHeldBackWhileTheDeliveryWorkersAreBehindAndGoesOnOnceTheyCatchUp() throws Exception {
+        // the smarthost: Postfix's smtp-sink, which waits 4 s before it answers DATA
+        Path dumps = Files.createDirectories(work.resolve("sink"));
+        int sinkPort = freePort();
+        Process sink = new ProcessBuilder("smtp-sink", "-u", System.getProperty("user.name"), "-w", "4", "-d",
+                dumps + "/%M.", "127.0.0.1:" + sinkPort, "16").redirectErrorStream(true)
+                .redirectOutput(work.resolve("sink.out").toFile()).start();
+        try {
+            awaitListening("127.0.0.1", sinkPort);
+            configure("smtp.delivery", "mailboxRoot", mail.toString(), "localDomains", new String[] {"example.org"},
+                    "hostName", "itest", "smarthost", "127.0.0.1:" + sinkPort, "outboundTls", "none",
+                    "maxOutboundConnections", 1);
+            configure("smtp.queue.artemis", "journalDirectory", queue.toString(), "inFlowDelay", 60_000);
+            int port = bindLoopback();
+            startSuite();
+            awaitListening("127.0.0.1", port);
+
+            // the one worker is busy with the first message while the smarthost waits; the next two wait for it
+            for (int i = 1; i <= 3; i++) {
+                assertEquals(250, send(port, "carol@elsewhere.test").code);
+            }
+            CompletableFuture<SmtpClient.Reply> fourth = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return send(port, "carol@elsewhere.test");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThrows("the fourth sender is held back", TimeoutException.class, () -> fourth.get(1, TimeUnit.SECONDS));
+            assertEquals("the fourth is not queued yet", 3, mailQueue().list().size());
+
+            // once the worker took the second message, the fourth goes on: long before the in-flow delay of a minute
+            SmtpClient.Reply reply = fourth.get(30, TimeUnit.SECONDS);
+            assertEquals(reply.toString(), 250, reply.code);
+            // delivered: the smarthost said 250 to each, so each of its files is whole
+            await("the queue to empty", () -> queued().isEmpty() ? true : null);
+            List<Path> relayed;
+            try (Stream<Path> files = Files.list(dumps)) {
+                relayed = files.toList();
+            }
+            assertEquals(relayed.toString(), 4, relayed.size());
+            for (Path message : relayed) { // smtp-sink writes the lines it received with LF
+                assertTrue(message.toString(), Files.readString(message).contains("\nSubject: queued\n\nfor elsewhere\n"));
+            }
+        } finally {
+            sink.destroy();
+            sink.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
