@@ -30,8 +30,7 @@ import smtp.delivery.api.QueuedMessageDTO;
 /**
  * The delivery queue in the framework: on the broker embedded by smtp.queue.artemis (the default) and on the file
  * spool; kept across a restart of the queue bundle; a sender held back while the delivery workers are behind; full
- * or out of reach, the listener answers 451 4.3.0 and the
- * health check says why.
+ * or out of reach, the listener answers 451 4.3.0 and the health check says why.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
