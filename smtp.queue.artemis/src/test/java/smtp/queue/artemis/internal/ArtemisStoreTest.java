@@ -79,7 +79,7 @@ public class ArtemisStoreTest {
     @Test
     public void theDefaultMemoryLimitFollowsTheHeap() {
         long mib = 1024 * 1024;
-        assertEquals("a sixteenth of the app's 96 MiB heap", 6 * mib, ArtemisStore.memoryLimit(0, 96 * mib));
+        assertEquals("a sixteenth of the app's 80 MiB heap", 5 * mib, ArtemisStore.memoryLimit(0, 80 * mib));
         assertEquals("at most 32 MiB", 32 * mib, ArtemisStore.memoryLimit(0, 6144 * mib));
         assertEquals("at least 1 MiB", mib, ArtemisStore.memoryLimit(0, 4 * mib));
         assertEquals("as configured", 5 * mib, ArtemisStore.memoryLimit(5 * mib, 128 * mib));
