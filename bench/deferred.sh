@@ -18,10 +18,8 @@ SUITE_JAVA_OPTS="@$ROOT/smtp.app/jvm.options ${SUITE_JAVA_OPTS:-}"
 install_postfix
 build_app
 rm -rf "$WORK"; mkdir -p "$WORK/suite/conf"
-smtp-sink -c -u nobody -r data 127.0.0.1:$SINK_PORT 1024 > "$WORK/sink.out" 2>&1 &
-SINK_PID=$!
 trap 'stop_suite; stop_sink' EXIT
-await_port $SINK_PORT || { log "smtp-sink did not start"; exit 1; }
+start_sink $SINK_PORT "$WORK/sink.out" -r data
 printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\nsmarthost="127.0.0.1:%s"\noutboundTls="none"\n' \
   $SINK_PORT > "$WORK/suite/conf/smtp.delivery.config"
 start_suite "$WORK/suite" $SUITE_PORT

@@ -123,11 +123,11 @@ stop_postfix() { # DIR
 # ---- the smarthost: Postfix's smtp-sink on loopback, which takes every message and keeps none
 SINK_PID=
 SINK_OUT=
-start_sink() { # PORT OUTPUT_FILE: a fresh sink, its message count from zero
+start_sink() { # PORT OUTPUT_FILE [SMTP_SINK_OPTION...]: a fresh sink, its message count from zero
   stop_sink
   SINK_OUT=$2
   : > "$SINK_OUT"
-  smtp-sink -c -u nobody 127.0.0.1:"$1" 1024 > "$SINK_OUT" 2>&1 &
+  smtp-sink -c -u nobody "${@:3}" 127.0.0.1:"$1" 1024 > "$SINK_OUT" 2>&1 &
   SINK_PID=$!
   await_port "$1" || { log "smtp-sink did not start"; exit 1; }
 }
