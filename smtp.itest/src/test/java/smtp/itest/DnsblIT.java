@@ -52,7 +52,7 @@ public class DnsblIT extends SuiteSupport {
     /** dnsmasq serving the zones; the suite with the lists plugin asking it. */
     private void start(int ttl, Object... dnsblSettings) throws Exception {
         silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)); // a name server that never answers
-        dns = new Dnsmasq(work.resolve("dns"), List.of("--local-ttl=" + ttl,
+        dns = Dnsmasq.onFreePort(work.resolve("dns"), List.of("--local-ttl=" + ttl,
                 "--local=/bl.test/", "--local=/wl.test/", "--local=/codes.test/", "--local=/dbl.test/",
                 "--server=/slow.test/127.0.0.1#" + silent.getLocalPort(),
                 "--host-record=70.0.0.127.bl.test,127.0.0.2",

@@ -1,10 +1,12 @@
 package smtp.itest;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,10 +26,22 @@ final class Dnsmasq implements AutoCloseable {
     private final Process process;
 
     /**
+     * A server on a loopback port that is free for both UDP and TCP, as dnsmasq listens on both. Another program
+     * can take the port between the choice and dnsmasq's start; then dnsmasq ends at once and a new port is tried,
+     * up to five times.
+     *
      * @param options dnsmasq options that give the records, such as {@code --host-record=name,127.0.0.2}
      */
-    Dnsmasq(Path directory, List<String> options) throws Exception {
-        this(directory, "127.0.0.1", SuiteSupport.freePort(), options);
+    static Dnsmasq onFreePort(Path directory, List<String> options) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new Dnsmasq(directory, "127.0.0.1", freeUdpAndTcpPort(), options);
+            } catch (PortTaken e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** A server on the given loopback address and port (port 53 for programs that read /etc/resolv.conf). */
@@ -51,10 +65,34 @@ final class Dnsmasq implements AutoCloseable {
         }
     }
 
+    /** A loopback port on which nothing listens, by UDP or by TCP, at the time of the call. */
+    private static int freeUdpAndTcpPort() throws IOException {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        for (int attempt = 1; ; attempt++) {
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, 0));
+                    ServerSocket tcp = new ServerSocket(udp.getLocalPort(), 1, loopback)) {
+                return tcp.getLocalPort();
+            } catch (BindException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** dnsmasq could not listen on its port: another program had taken it. */
+    private static final class PortTaken extends IOException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
     /** @return whether the server answers a query (any answer, NXDOMAIN too) */
     private boolean answers() throws IOException {
         if (!process.isAlive()) {
-            throw new IOException("dnsmasq ended: " + Files.readString(log.resolveSibling("dnsmasq.out")));
+            String output = Files.readString(log.resolveSibling("dnsmasq.out"));
+            throw output.contains("Address already in use") ? new PortTaken("dnsmasq ended: " + output)
+                    : new IOException("dnsmasq ended: " + output);
         }
         // a query for probe.invalid A: id 1, recursion desired, one question
         byte[] query = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 5, 'p', 'r', 'o', 'b', 'e', 7, 'i', 'n', 'v', 'a', 'l', 'i',

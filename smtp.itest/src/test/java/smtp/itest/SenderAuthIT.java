@@ -80,7 +80,7 @@ public class SenderAuthIT extends SuiteSupport {
             }
         }
         silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)); // a name server that never answers
-        dns = new Dnsmasq(directory.resolve("dns"), List.of("--local=/signed.test/", "--local=/bank.test/",
+        dns = Dnsmasq.onFreePort(directory.resolve("dns"), List.of("--local=/signed.test/", "--local=/bank.test/",
                 "--local=/far.test/", "--local=/loop.test/", "--local=/other.test/",
                 "--server=/slow.test/127.0.0.1#" + silent.getLocalPort(),
                 "--server=/broken.test/127.0.0.1#" + freePort(), // nothing listens there: SERVFAIL
