@@ -42,6 +42,7 @@ import smtp.delivery.api.QueuedMessageDTO;
 import smtp.delivery.api.RecipientStatus;
 import smtp.delivery.spi.QueueEntryDTO;
 import smtp.delivery.spi.QueueStore;
+import smtp.eventqueue.EventQueue;
 import smtp.storage.DirectorySync;
 
 /**
@@ -80,9 +81,29 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
     private final AutoCloseable consumption;
     private final boolean directLocalDelivery;
 
+    /** Hands the delivery events to the EventAdmin bound now, if there is one, in order ({@link EventQueue}). */
+    private volatile EventQueue events;
+    private EventAdmin eventsTo; // guarded by this
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile EventAdmin eventAdmin;
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeEventAdmin")
+    synchronized void addEventAdmin(EventAdmin eventAdmin) throws InterruptedException {
+        EventQueue previous = events;
+        events = new EventQueue(eventAdmin, "smtp-delivery-events");
+        eventsTo = eventAdmin;
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    synchronized void removeEventAdmin(EventAdmin eventAdmin) throws InterruptedException {
+        if (eventsTo == eventAdmin) {
+            EventQueue queue = events;
+            events = null;
+            eventsTo = null;
+            queue.close();
+        }
+    }
 
     @Activate
     public DeliveryService(DeliveryConfiguration config,
@@ -323,8 +344,8 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
 
     private void post(String topic, String queueId, Envelope envelope, String recipient, String detail, int attempts,
             Map<String, Object> extra) {
-        EventAdmin events = eventAdmin;
-        if (events == null) {
+        EventQueue queue = events;
+        if (queue == null) {
             return;
         }
         Map<String, Object> properties = new HashMap<>(extra);
@@ -337,7 +358,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         if (detail != null) {
             properties.put(DeliveryEvents.DETAIL, detail);
         }
-        events.postEvent(new Event(topic, properties));
+        queue.post(new Event(topic, properties));
     }
 
     /** Gogo: sends a short text message through this service, with no SMTP server involved. */

@@ -5,10 +5,12 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
+import smtp.eventqueue.EventQueue;
 import smtp.server.spi.MessageDTO;
 import smtp.server.spi.PolicyResultDTO;
 import smtp.server.spi.ScanResultDTO;
@@ -18,27 +20,32 @@ import smtp.server.events.SmtpEvents;
 
 /**
  * A {@link SessionListener} that posts each call as an OSGi event on the topics
- * of {@link SmtpEvents}. Events are posted asynchronously; EventAdmin keeps the
- * order of the events of one session, since they are posted from its thread.
+ * of {@link SmtpEvents}. Events are delivered asynchronously, from one thread
+ * ({@link EventQueue}), in the order of the calls.
  */
 @Component
 public final class EventPublisher implements SessionListener {
 
-    private final EventAdmin eventAdmin;
+    private final EventQueue events;
 
     @Activate
     public EventPublisher(@Reference EventAdmin eventAdmin) {
-        this.eventAdmin = eventAdmin;
+        this.events = new EventQueue(eventAdmin, "smtp-events");
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        events.close();
     }
 
     @Override
     public void connected(SessionDTO session) {
-        eventAdmin.postEvent(new Event(SmtpEvents.CLIENT_CONNECT, sessionProperties(session)));
+        events.post(new Event(SmtpEvents.CLIENT_CONNECT, sessionProperties(session)));
     }
 
     @Override
     public void disconnected(SessionDTO session) {
-        eventAdmin.postEvent(new Event(SmtpEvents.CLIENT_DISCONNECT, sessionProperties(session)));
+        events.post(new Event(SmtpEvents.CLIENT_DISCONNECT, sessionProperties(session)));
     }
 
     @Override
@@ -48,7 +55,7 @@ public final class EventPublisher implements SessionListener {
         properties.put(SmtpEvents.SENDER, message.sender);
         properties.put(SmtpEvents.RECIPIENTS, message.recipients.toArray(new String[0]));
         properties.put(SmtpEvents.SIZE, message.size);
-        eventAdmin.postEvent(new Event(SmtpEvents.MESSAGE_RECEIVED, properties));
+        events.post(new Event(SmtpEvents.MESSAGE_RECEIVED, properties));
     }
 
     @Override
@@ -59,7 +66,7 @@ public final class EventPublisher implements SessionListener {
         properties.put(SmtpEvents.VERDICT, result.verdict);
         putIfPresent(properties, SmtpEvents.THREAT, result.threat);
         properties.put(SmtpEvents.DURATION, result.durationMillis);
-        eventAdmin.postEvent(new Event(SmtpEvents.AV_SCAN_RESULT, properties));
+        events.post(new Event(SmtpEvents.AV_SCAN_RESULT, properties));
     }
 
     @Override
@@ -77,7 +84,7 @@ public final class EventPublisher implements SessionListener {
         putIfPresent(properties, SmtpEvents.SENDER, result.sender);
         putIfPresent(properties, SmtpEvents.RECIPIENT, result.recipient);
         putIfPresent(properties, SmtpEvents.QUEUE_ID, result.queueId);
-        eventAdmin.postEvent(new Event(SmtpEvents.POLICY_VERDICT, properties));
+        events.post(new Event(SmtpEvents.POLICY_VERDICT, properties));
     }
 
     static Map<String, Object> sessionProperties(SessionDTO session) {

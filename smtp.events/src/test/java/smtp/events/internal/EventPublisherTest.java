@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import org.junit.Test;
@@ -17,19 +18,31 @@ import smtp.server.events.SmtpEvents;
 
 public class EventPublisherTest {
 
-    /** Records what would be posted; the integration tests use the real EventAdmin. */
-    private final List<Event> posted = new ArrayList<>();
+    /**
+     * Records what is delivered, and on which thread; the integration tests use the real EventAdmin. Once the
+     * publisher is deactivated, events are posted directly.
+     */
+    private final List<Event> posted = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
     private final EventPublisher publisher = new EventPublisher(new EventAdmin() {
         @Override
         public void postEvent(Event event) {
             posted.add(event);
+            threads.add("posted by " + Thread.currentThread().getName());
         }
 
         @Override
         public void sendEvent(Event event) {
-            throw new AssertionError("events are posted, not sent");
+            posted.add(event);
+            threads.add(Thread.currentThread().getName());
         }
     });
+
+    /** The events delivered so far, once the queue is empty: deactivation delivers what is queued. */
+    private List<Event> delivered() throws InterruptedException {
+        publisher.deactivate();
+        return posted;
+    }
 
     private static SessionDTO session() {
         SessionDTO session = new SessionDTO();
@@ -43,7 +56,7 @@ public class EventPublisherTest {
     }
 
     @Test
-    public void scanResultsBecomeAvScanEvents() {
+    public void scanResultsBecomeAvScanEvents() throws InterruptedException {
         ScanResultDTO result = new ScanResultDTO();
         result.scanner = "clamav";
         result.verdict = ScanResultDTO.INFECTED;
@@ -51,7 +64,7 @@ public class EventPublisherTest {
         result.durationMillis = 12;
         result.queueId = "Q1";
         publisher.messageScanned(session(), result);
-        Event event = posted.get(0);
+        Event event = delivered().get(0);
         assertEquals(SmtpEvents.AV_SCAN_RESULT, event.getTopic());
         assertEquals("clamav", event.getProperty(SmtpEvents.SCANNER));
         assertEquals("INFECTED", event.getProperty(SmtpEvents.VERDICT));
@@ -63,7 +76,7 @@ public class EventPublisherTest {
     }
 
     @Test
-    public void policyVerdictsBecomePolicyEventsWithTypedProperties() {
+    public void policyVerdictsBecomePolicyEventsWithTypedProperties() throws InterruptedException {
         SessionDTO session = session();
         session.binding = "mx";
         session.usage = "external";
@@ -76,7 +89,7 @@ public class EventPublisherTest {
         result.sender = "alice@client.test";
         result.recipient = "bob@example.org";
         publisher.policyDecided(session, result);
-        Event event = posted.get(0);
+        Event event = delivered().get(0);
         assertEquals(SmtpEvents.POLICY_VERDICT, event.getTopic());
         assertEquals("ratelimit", event.getProperty(SmtpEvents.POLICY));
         assertEquals("RCPT", event.getProperty(SmtpEvents.STAGE));
@@ -93,12 +106,23 @@ public class EventPublisherTest {
     }
 
     @Test
-    public void absentValuesAreLeftOutNotNull() {
+    public void absentValuesAreLeftOutNotNull() throws InterruptedException {
         SessionDTO session = session();
         session.heloName = null;
         publisher.connected(session);
+        delivered();
         assertFalse(posted.get(0).containsProperty(SmtpEvents.HELO));
         assertFalse(posted.get(0).containsProperty(SmtpEvents.USER));
         assertEquals(Boolean.FALSE, posted.get(0).getProperty(SmtpEvents.TLS));
+    }
+
+    @Test
+    public void afterDeactivationEventsArePostedToEventAdminDirectly() throws InterruptedException {
+        publisher.connected(session());
+        publisher.deactivate();
+        publisher.disconnected(session());
+        assertEquals(List.of(SmtpEvents.CLIENT_CONNECT, SmtpEvents.CLIENT_DISCONNECT),
+                posted.stream().map(Event::getTopic).toList());
+        assertEquals(List.of("smtp-events", "posted by " + Thread.currentThread().getName()), threads);
     }
 }
