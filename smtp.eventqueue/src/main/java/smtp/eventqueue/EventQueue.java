@@ -41,6 +41,7 @@ public final class EventQueue {
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>(CAPACITY);
     private final Thread thread;
     private volatile boolean closed;
+    private int failures; // events EventAdmin did not take; only the delivering thread counts
 
     /** @param name the name of the thread that delivers the events */
     public EventQueue(EventAdmin eventAdmin, String name) {
@@ -82,7 +83,10 @@ public final class EventQueue {
             try {
                 eventAdmin.sendEvent(event);
             } catch (RuntimeException e) { // EventAdmin going away; handlers' own failures it logs itself
-                LOG.warn("Event {} not delivered: {}", event.getTopic(), e.toString());
+                if (failures++ == 0) {
+                    LOG.warn("Event {} not delivered: {}; later failures are counted when the queue closes",
+                            event.getTopic(), e.toString());
+                }
             }
         }
     }
@@ -100,6 +104,8 @@ public final class EventQueue {
         if (thread.isAlive()) {
             LOG.warn("Event handlers did not take the events queued within {} ms; the rest are dropped", CLOSE_MILLIS);
             thread.interrupt();
+        } else if (failures > 1) {
+            LOG.warn("{} events were not delivered: EventAdmin did not take them", failures);
         }
     }
 }

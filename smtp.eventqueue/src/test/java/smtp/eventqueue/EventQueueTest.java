@@ -26,6 +26,7 @@ public class EventQueueTest {
     private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch handlersMayGoOn = new CountDownLatch(1);
     private volatile boolean slowHandlers;
+    private volatile int refusals; // how many more events EventAdmin refuses, as when it is stopping
 
     private final EventQueue queue = new EventQueue(new EventAdmin() {
         @Override
@@ -36,6 +37,10 @@ public class EventQueueTest {
 
         @Override
         public void sendEvent(Event event) {
+            if (refusals > 0) {
+                refusals--;
+                throw new IllegalStateException("EventAdmin stopping");
+            }
             if (slowHandlers) {
                 try {
                     handlersMayGoOn.await(30, TimeUnit.SECONDS);
@@ -106,6 +111,16 @@ public class EventQueueTest {
         assertFalse(poster.isAlive());
         queue.close();
         assertEquals(EventQueue.CAPACITY + 2, delivered.size());
+    }
+
+    @Test
+    public void anEventEventAdminRefusesIsSkippedAndTheThreadGoesOn() throws InterruptedException {
+        refusals = 2;
+        for (int n = 0; n < 4; n++) {
+            queue.post(event("P", n));
+        }
+        queue.close();
+        assertEquals(List.of(2, 3), delivered.stream().map(e -> e.getProperty("number")).toList());
     }
 
     @Test
