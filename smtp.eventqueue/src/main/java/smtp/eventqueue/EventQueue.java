@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * of a session stay in order, and so do the events of all posters, in the order they were put.
  * <p>
  * The queue holds at most {@link #CAPACITY} events: a poster that finds it full waits for room, so that handlers
- * slower than the mail hold the mail back instead of filling the heap. EventAdmin itself stops waiting for a handler
+ * slower than the mail hold the mail back instead of filling the heap; a handler that posts while the queue is full
+ * (it runs on this queue's thread, which alone makes room) has its events posted to EventAdmin directly. EventAdmin itself stops waiting for a handler
  * that takes too long (its {@code org.apache.felix.eventadmin.Timeout}), unless it is told to ignore that handler's
  * timeouts.
  */
@@ -55,6 +56,12 @@ public final class EventQueue {
     public void post(Event event) {
         if (closed) {
             eventAdmin.postEvent(event);
+            return;
+        }
+        if (Thread.currentThread() == thread) { // a handler posting: waiting for room it alone makes would never end
+            if (!queue.offer(event)) {
+                eventAdmin.postEvent(event);
+            }
             return;
         }
         try {

@@ -27,6 +27,7 @@ public class EventQueueTest {
     private final CountDownLatch handlersMayGoOn = new CountDownLatch(1);
     private volatile boolean slowHandlers;
     private volatile int refusals; // how many more events EventAdmin refuses, as when it is stopping
+    private volatile int postedByHandler; // how many events the handler of the first event posts
 
     private final EventQueue queue = new EventQueue(new EventAdmin() {
         @Override
@@ -50,6 +51,11 @@ public class EventQueueTest {
             }
             delivered.add(event);
             threads.add(Thread.currentThread().getName());
+            int more = postedByHandler;
+            postedByHandler = 0;
+            for (int n = 1; n <= more; n++) {
+                queue.post(event("H", n));
+            }
         }
     }, "test-events");
 
@@ -111,6 +117,14 @@ public class EventQueueTest {
         assertFalse(poster.isAlive());
         queue.close();
         assertEquals(EventQueue.CAPACITY + 2, delivered.size());
+    }
+
+    @Test
+    public void aHandlerThatPostsMoreThanTheQueueHoldsDoesNotWaitForItself() throws InterruptedException {
+        postedByHandler = EventQueue.CAPACITY + 10;
+        queue.post(event("P", 0));
+        await(() -> delivered.size() == EventQueue.CAPACITY + 11);
+        assertEquals(10, threads.stream().filter(t -> t.equals("posted by test-events")).count());
     }
 
     @Test
