@@ -370,8 +370,10 @@ public class ArtemisStoreTest {
     public void aMessageIsHeldBackNoLongerThanTheInFlowDelayAndNotAtAllWithoutOne() throws Exception {
         for (int delay : new int[] {300, 0}) {
             ArtemisStore store = Stores.embedded(folder.newFolder().toPath(), Map.of("inFlowDelay", delay));
+            CountDownLatch busy = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             try (AutoCloseable workers = store.consume((entry, content) -> {
+                busy.countDown();
                 release.await(30, TimeUnit.SECONDS);
                 return null;
             }, 1)) {
@@ -379,6 +381,9 @@ public class ArtemisStoreTest {
                     for (int i = 1; i <= 3; i++) { // the worker holds the first, two more wait
                         store.store(entry("D" + i, "a@x.test"), new ByteArrayInputStream(CONTENT));
                     }
+                    // the state the check reads, before the fourth: the worker holds one, the broker counts three
+                    assertTrue("the worker took the first message", busy.await(10, TimeUnit.SECONDS));
+                    awaitMessages(store, 3);
                     long start = System.nanoTime();
                     store.store(entry("D4", "a@x.test"), new ByteArrayInputStream(CONTENT));
                     long heldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -535,6 +540,17 @@ public class ArtemisStoreTest {
             Thread.sleep(20);
         }
         throw new AssertionError(queueId + " did not reach " + attempts + " attempt(s)");
+    }
+
+    private static void awaitMessages(ArtemisStore store, long messages) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.status().messages != messages) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the queue did not come to " + messages + " message(s): "
+                        + store.status().messages);
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static QueueEntryDTO awaitHeld(ArtemisStore store, String queueId) throws Exception {
