@@ -1,5 +1,6 @@
 package smtp.eventqueue;
 
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,7 @@ public final class EventQueue {
     /** How long {@link #close} waits for the events still queued to be delivered. */
     public static final long CLOSE_MILLIS = 10_000;
 
-    private static final Event END = new Event("smtp/eventqueue/END", (java.util.Map<String, ?>) null);
+    private static final Event END = new Event("smtp/eventqueue/END", Map.of());
 
     private final EventAdmin eventAdmin;
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>(CAPACITY);
@@ -50,6 +51,11 @@ public final class EventQueue {
         this.thread = new Thread(this::deliver, name);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** @return whether this queue hands its events to that EventAdmin */
+    public boolean deliversTo(EventAdmin eventAdmin) {
+        return this.eventAdmin == eventAdmin;
     }
 
     /** Puts the event in the queue; once closed, posts it to EventAdmin directly. */

@@ -83,24 +83,21 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
 
     /** Hands the delivery events to the EventAdmin bound now, if there is one, in order ({@link EventQueue}). */
     private volatile EventQueue events;
-    private EventAdmin eventsTo; // guarded by this
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeEventAdmin")
     synchronized void addEventAdmin(EventAdmin eventAdmin) throws InterruptedException {
         EventQueue previous = events;
         events = new EventQueue(eventAdmin, "smtp-delivery-events");
-        eventsTo = eventAdmin;
         if (previous != null) {
             previous.close();
         }
     }
 
     synchronized void removeEventAdmin(EventAdmin eventAdmin) throws InterruptedException {
-        if (eventsTo == eventAdmin) {
-            EventQueue queue = events;
+        EventQueue queue = events;
+        if (queue != null && queue.deliversTo(eventAdmin)) { // not when a greedy rebind replaced it already
             events = null;
-            eventsTo = null;
             queue.close();
         }
     }

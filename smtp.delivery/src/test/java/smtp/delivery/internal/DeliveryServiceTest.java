@@ -13,7 +13,9 @@ import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -21,7 +23,10 @@ import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 
+import smtp.delivery.api.DeliveryEvents;
 import smtp.delivery.api.DeliveryException;
 import smtp.delivery.api.Envelope;
 import smtp.delivery.api.RecipientStatus;
@@ -152,6 +157,43 @@ public class DeliveryServiceTest {
                         () -> service.deliver(bad, new ByteArrayInputStream(new byte[1]))).isPermanent());
             }
             DeliveryConfigs.assertEmptyQueue(service);
+        } finally {
+            service.stop();
+        }
+    }
+
+    /** An EventAdmin that records the queue ids of the events handed to it. */
+    private static final class RecordingEventAdmin implements EventAdmin {
+        final List<Object> queueIds = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void postEvent(Event event) {
+            sendEvent(event);
+        }
+
+        @Override
+        public void sendEvent(Event event) {
+            assertEquals(DeliveryEvents.DELIVERED, event.getTopic());
+            queueIds.add(event.getProperty(DeliveryEvents.QUEUE_ID));
+        }
+    }
+
+    @Test
+    public void deliveryEventsGoToTheEventAdminBoundNowAcrossAGreedyRebind() throws Exception {
+        DeliveryService service = service();
+        RecordingEventAdmin first = new RecordingEventAdmin();
+        RecordingEventAdmin second = new RecordingEventAdmin();
+        try {
+            service.addEventAdmin(first);
+            String one = service.deliver(envelope("bob@example.org"), new ByteArrayInputStream(new byte[] {'x'}));
+            // a better EventAdmin: DS binds the new one, then unbinds the old; closing a queue delivers what it holds
+            service.addEventAdmin(second);
+            service.removeEventAdmin(first);
+            String two = service.deliver(envelope("bob@example.org"), new ByteArrayInputStream(new byte[] {'y'}));
+            service.removeEventAdmin(second);
+            service.deliver(envelope("bob@example.org"), new ByteArrayInputStream(new byte[] {'z'})); // no EventAdmin
+            assertEquals(List.of(one), first.queueIds);
+            assertEquals(List.of(two), second.queueIds);
         } finally {
             service.stop();
         }
