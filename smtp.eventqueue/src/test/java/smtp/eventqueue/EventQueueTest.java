@@ -25,6 +25,7 @@ public class EventQueueTest {
     private final List<Event> delivered = Collections.synchronizedList(new ArrayList<>());
     private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch handlersMayGoOn = new CountDownLatch(1);
+    private final CountDownLatch inSlowHandler = new CountDownLatch(1);
     private volatile boolean slowHandlers;
     private volatile int refusals; // how many more events EventAdmin refuses, as when it is stopping
     private volatile int postedByHandler; // how many events the handler of the first event posts
@@ -43,6 +44,7 @@ public class EventQueueTest {
                 throw new IllegalStateException("EventAdmin stopping");
             }
             if (slowHandlers) {
+                inSlowHandler.countDown();
                 try {
                     handlersMayGoOn.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -102,7 +104,7 @@ public class EventQueueTest {
     public void aPosterWaitsWhileTheQueueIsFullAndGoesOnOnceTheHandlersTakeEvents() throws Exception {
         slowHandlers = true;
         queue.post(event("P", 0)); // taken by the thread, which waits in the handler
-        await(() -> delivered.isEmpty() && queueThreadWaitsInHandler());
+        assertTrue("the thread is in the handler", inSlowHandler.await(10, TimeUnit.SECONDS));
         Thread poster = new Thread(() -> {
             for (int n = 1; n <= EventQueue.CAPACITY + 1; n++) {
                 queue.post(event("P", n));
@@ -144,11 +146,6 @@ public class EventQueueTest {
         queue.post(event("P", 1));
         assertEquals(2, delivered.size());
         assertEquals(List.of("test-events", "posted by " + Thread.currentThread().getName()), threads);
-    }
-
-    private static boolean queueThreadWaitsInHandler() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.getName().equals("test-events") && t.getState() == Thread.State.TIMED_WAITING);
     }
 
     /** Waits up to 10 s, polling every 10 ms. */
