@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * session thread that posts while no delivery of its events is under way starts one on EventAdmin's thread pool, a
  * thread hand-off for nearly every event, as a session posts its few events milliseconds apart. Here the posting
  * threads put their events into one queue, which this thread empties by delivering each event synchronously
- * ({@link EventAdmin#sendEvent}): while mail flows it seldom waits, and a poster seldom has to wake it. The events
+ * ({@link EventAdmin#sendEvent}). Finding the queue empty, it naps for {@link #GATHER_NANOS} before it waits
+ * to be woken, so that while mail flows it takes the events gathered meanwhile one after the other and a poster
+ * seldom has to wake it; an event posted to an idle queue is delivered at once. The events
  * of a session stay in order, and so do the events of all posters, in the order they were put.
  * <p>
  * The queue holds at most {@link #CAPACITY} events: a poster that finds it full waits for room, so that handlers
@@ -36,6 +39,12 @@ public final class EventQueue {
 
     /** How long {@link #close} waits for the events still queued to be delivered. */
     public static final long CLOSE_MILLIS = 10_000;
+
+    /**
+     * How long the thread naps when it finds the queue empty, before it waits to be woken: while mail flows, events
+     * gather meanwhile and the posters, finding nobody waiting, need not wake it.
+     */
+    static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static final Event END = new Event("smtp/eventqueue/END", Map.of());
 
@@ -84,9 +93,15 @@ public final class EventQueue {
 
     private void deliver() {
         while (true) {
-            Event event;
+            Event event = queue.poll();
             try {
-                event = queue.take();
+                if (event == null) {
+                    LockSupport.parkNanos(GATHER_NANOS);
+                    event = queue.poll();
+                }
+                if (event == null) {
+                    event = queue.take();
+                }
             } catch (InterruptedException e) {
                 return;
             }
