@@ -2,7 +2,9 @@ package smtp.queue.artemis.internal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.ActiveMQAddressFullException;
@@ -31,7 +33,11 @@ final class QueueWorkers implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueWorkers.class);
     static final long RETRY_AFTER_FAILURE_MILLIS = 60_000;
-    private static final long RECEIVE_MILLIS = 500;
+    /**
+     * How long a worker waits for a message before it asks the broker once more; every wait that ends empty costs a
+     * few round trips with the broker, so this is long, and {@link #close} wakes waiting workers itself.
+     */
+    static final long RECEIVE_MILLIS = 30_000;
     private static final long PAUSE_AFTER_FAILURE_MILLIS = 1000;
     private static final long FULL_PAUSE_MILLIS = 5000;
     /** How long close() lets deliveries under way finish. */
@@ -41,6 +47,7 @@ final class QueueWorkers implements AutoCloseable {
     private final QueueWorker worker;
     private final Path spillDirectory;
     private final List<Thread> threads = new ArrayList<>();
+    private final Set<Thread> receiving = new HashSet<>(); // workers waiting for a message, guarded by this
     private final int concurrency;
     private ClientSessionFactory factory; // the workers' own connection, made when first needed
     private volatile boolean closed;
@@ -74,16 +81,39 @@ final class QueueWorkers implements AutoCloseable {
                     ClientConsumer consumer = session.createConsumer(link.queue(), null, 0, -1, false);
                     ClientProducer producer = session.createProducer(link.queue())) {
                 while (!closed) {
-                    ClientMessage message = consumer.receive(RECEIVE_MILLIS);
+                    ClientMessage message = receive(consumer);
+                    if (closed) { // the message, if any, is not acknowledged: the broker gives it out again
+                        Thread.interrupted(); // close() may have interrupted the wait just as it ended
+                        break;
+                    }
                     if (message != null) {
                         handle(session, producer, message);
                     }
                 }
             } catch (ActiveMQException | RuntimeException e) {
+                Thread.interrupted(); // close() woke this worker while it waited
                 if (!closed) {
                     LOG.debug("Queue worker: {}; starting over", BrokerLink.describe(e));
                     pause(PAUSE_AFTER_FAILURE_MILLIS);
                 }
+            }
+        }
+    }
+
+    /** A message, or null after a wait that ended empty; {@link #close} interrupts the wait. */
+    private ClientMessage receive(ClientConsumer consumer) throws ActiveMQException {
+        Thread current = Thread.currentThread();
+        synchronized (this) {
+            if (closed) {
+                return null;
+            }
+            receiving.add(current);
+        }
+        try {
+            return consumer.receive(RECEIVE_MILLIS);
+        } finally {
+            synchronized (this) {
+                receiving.remove(current);
             }
         }
     }
@@ -186,8 +216,11 @@ final class QueueWorkers implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        closed = true;
-        // a delivery under way may finish; receive() returns within half a second
+        synchronized (this) {
+            closed = true;
+            // a worker waiting for a message stops waiting; a delivery under way may finish
+            receiving.forEach(Thread::interrupt);
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FINISH_SECONDS);
         for (Thread thread : threads) {
             thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));

@@ -403,6 +403,37 @@ public class ArtemisStoreTest {
     }
 
     @Test
+    public void idleWorkersStopWhenClosedWithoutWaitingOutTheirWaitAndLeaveLaterMailQueued() throws Exception {
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
+        try {
+            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                return null;
+            }, 4);
+            store.store(entry("W1", "a@x.test"), new ByteArrayInputStream(CONTENT));
+            assertEquals("W1", next(handed).entry().queueId);
+            awaitMessages(store, 0); // done with: all four workers wait for the next message now
+            long start = System.nanoTime();
+            workers.close();
+            long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue("closed in " + closeMillis + " ms, not after a worker's wait of " + QueueWorkers.RECEIVE_MILLIS
+                    + " ms", closeMillis < QueueWorkers.RECEIVE_MILLIS / 2);
+
+            store.store(entry("W2", "a@x.test"), new ByteArrayInputStream(CONTENT));
+            assertEquals("no closed worker took it", 1, store.status().messages);
+            try (AutoCloseable again = store.consume((entry, content) -> {
+                handed.add(new Handed(entry, readTwice(content)));
+                return null;
+            }, 1)) {
+                assertEquals("W2", next(handed).entry().queueId);
+            }
+        } finally {
+            store.stop();
+        }
+    }
+
+    @Test
     public void aWorkerFailureKeepsTheMessageForALaterTryAndMarksItRedelivered() throws Exception {
         ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
         try {
