@@ -44,7 +44,7 @@ public final class EventQueue {
      * How long the thread naps when it finds the queue empty, before it waits to be woken: while mail flows, events
      * gather meanwhile and the posters, finding nobody waiting, need not wake it.
      */
-    static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(4);
 
     private static final Event END = new Event("smtp/eventqueue/END", Map.of());
 
