@@ -305,14 +305,14 @@ public class ConsoleBrowserIT {
 
         // try it again now: a second attempt, at once
         browser.findElement(By.id("smtp-message-retry")).click();
-        assertTrue(wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-result"))).getText()
-                .equals("Message " + queueId + ": trying again now"));
+        wait.until(ExpectedConditions.textToBe(By.id("smtp-result"), "Message " + queueId + ": trying again now"));
         awaitAttribute(By.id("smtp-message-attempts"), "textContent", "2");
 
         // remove it: gone from the queue, without a bounce to the sender
         browser.findElement(By.id("smtp-message-remove")).click();
-        assertEquals("Message " + queueId + " removed from the queue, without a bounce",
-                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-result"))).getText());
+        // the page before the click has a result too (the retry's): wait for the new page's, found afresh each time
+        wait.until(ExpectedConditions.textToBe(By.id("smtp-result"),
+                "Message " + queueId + " removed from the queue, without a bounce"));
         awaitAttribute(By.id("smtp-queue"), "data-size", "0");
         browser.get(console("smtp") + "?message=" + queueId);
         assertEquals("gone", wait.until(ExpectedConditions.presenceOfElementLocated(By.id("smtp-message-state")))
