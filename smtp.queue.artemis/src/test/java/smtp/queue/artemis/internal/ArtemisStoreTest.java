@@ -406,13 +406,13 @@ public class ArtemisStoreTest {
     public void idleWorkersStopWhenClosedWithoutWaitingOutTheirWaitAndLeaveLaterMailQueued() throws Exception {
         ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of());
         try {
-            BlockingQueue<Handed> handed = new LinkedBlockingQueue<>();
+            BlockingQueue<Handed> handedBefore = new LinkedBlockingQueue<>();
             AutoCloseable workers = store.consume((entry, content) -> {
-                handed.add(new Handed(entry, readTwice(content)));
+                handedBefore.add(new Handed(entry, readTwice(content)));
                 return null;
             }, 4);
             store.store(entry("W1", "a@x.test"), new ByteArrayInputStream(CONTENT));
-            assertEquals("W1", next(handed).entry().queueId);
+            assertEquals("W1", next(handedBefore).entry().queueId);
             awaitMessages(store, 0); // done with: all four workers wait for the next message now
             long start = System.nanoTime();
             workers.close();
@@ -421,13 +421,15 @@ public class ArtemisStoreTest {
                     + " ms", closeMillis < QueueWorkers.RECEIVE_MILLIS / 2);
 
             store.store(entry("W2", "a@x.test"), new ByteArrayInputStream(CONTENT));
-            assertEquals("no closed worker took it", 1, store.status().messages);
+            awaitMessages(store, 1);
+            BlockingQueue<Handed> handedAfter = new LinkedBlockingQueue<>();
             try (AutoCloseable again = store.consume((entry, content) -> {
-                handed.add(new Handed(entry, readTwice(content)));
+                handedAfter.add(new Handed(entry, readTwice(content)));
                 return null;
             }, 1)) {
-                assertEquals("W2", next(handed).entry().queueId);
+                assertEquals("W2", next(handedAfter).entry().queueId);
             }
+            assertEquals("the closed workers took nothing more", List.of(), List.copyOf(handedBefore));
         } finally {
             store.stop();
         }
