@@ -83,11 +83,10 @@ final class QueueWorkers implements AutoCloseable {
                     ClientProducer producer = session.createProducer(link.queue())) {
                 while (!closed) {
                     ClientMessage message = receive(consumer);
-                    if (closed) { // the message, if any, is not acknowledged: the broker gives it out again
+                    if (closed) {
                         Thread.interrupted(); // close() may have interrupted the wait just as it ended
-                        break;
                     }
-                    if (message != null) {
+                    if (message != null) { // also once closing: a delivery under way may finish
                         handle(session, producer, message);
                     }
                 }
