@@ -24,9 +24,12 @@ import smtp.server.internal.protocol.SmtpSession;
 import smtp.server.internal.protocol.TlsMode;
 
 /**
- * One listening address and port: its server socket and the thread that
- * accepts connections on it and starts a session for each. Closing the port
- * ({@link #closePort()}) releases it at once and leaves the sessions running.
+ * One listening address and port: its server socket, and a session thread that
+ * waits in {@code accept} for the next connection. The thread that accepts a
+ * connection passes the waiting on to another session thread and serves that
+ * connection itself, so that a client's session starts without a hand-off to
+ * another thread. Closing the port ({@link #closePort()}) releases it at once
+ * and leaves the sessions running.
  */
 public final class Endpoint {
 
@@ -39,7 +42,9 @@ public final class Endpoint {
     private final ServerContext context;
     private final ServerSocketChannel channel;
     private final AtomicLong sessionIds;
-    private final Thread acceptor;
+    private final Object acceptLock = new Object();
+    /** The thread waiting in {@code accept}, if any; guarded by {@link #acceptLock}. */
+    private Thread accepting;
 
     /**
      * Binds the port and starts accepting.
@@ -64,9 +69,12 @@ public final class Endpoint {
             channel.close();
             throw e;
         }
-        this.acceptor = new Thread(this::accept, "smtp-listener " + Addresses.hostPort(address));
-        acceptor.setDaemon(true);
-        acceptor.start();
+        try {
+            context.threads().execute(this::acceptAndServe);
+        } catch (RejectedExecutionException e) { // the listener is stopping
+            channel.close();
+            throw e;
+        }
     }
 
     public EndpointSettings settings() {
@@ -77,9 +85,20 @@ public final class Endpoint {
         return context;
     }
 
-    private void accept() {
-        while (channel.isOpen()) {
+    /**
+     * Waits for a connection, passes the waiting on to another session thread, and serves the connection on this
+     * one. Should no other thread take the waiting on (the listener is stopping), this thread keeps it, and closes
+     * the connections it accepts meanwhile.
+     */
+    private void acceptAndServe() {
+        while (true) {
             SocketChannel client;
+            synchronized (acceptLock) {
+                if (!channel.isOpen()) {
+                    return;
+                }
+                accepting = Thread.currentThread();
+            }
             try {
                 client = channel.accept();
             } catch (ClosedChannelException closed) {
@@ -88,24 +107,41 @@ public final class Endpoint {
                 LOG.warn("Accepting a connection on {} failed: {}", Addresses.hostPort(address), e.toString());
                 pause();
                 continue;
+            } finally {
+                synchronized (acceptLock) {
+                    accepting = null;
+                    acceptLock.notifyAll();
+                }
             }
-            start(client);
+            try {
+                context.threads().execute(this::acceptAndServe);
+            } catch (RejectedExecutionException stopping) {
+                close(client);
+                continue;
+            }
+            serve(client);
+            return;
         }
     }
 
-    private void start(SocketChannel client) {
+    private void serve(SocketChannel client) {
         if (!context.sessions().reserve()) {
             refuse(client);
             return;
         }
+        SmtpSession session;
         try {
             client.setOption(StandardSocketOptions.TCP_NODELAY, true); // replies go out in batches of our own
-            SmtpSession session = new SmtpSession(context, settings, this, client.socket(), nextId());
-            context.threads().execute(session);
-        } catch (IOException | RejectedExecutionException e) {
+            session = new SmtpSession(context, settings, this, client.socket(), nextId());
+        } catch (IOException | RuntimeException e) { // the client gone already, or a fault of this bundle
+            if (e instanceof RuntimeException) {
+                LOG.error("Starting a session on {} failed", Addresses.hostPort(address), e);
+            }
             context.sessions().unreserve();
             close(client);
+            return;
         }
+        session.run();
     }
 
     /** The listener has its maximum of connections: the client is told so, with no session started. */
@@ -129,7 +165,7 @@ public final class Endpoint {
 
     /**
      * Stops accepting and releases the port; the sessions go on. Returns once the port is free: a channel closed
-     * while its acceptor is blocked in accept is released only when that thread has left it.
+     * while a thread is blocked in its accept is released only when that thread has left it.
      */
     public void closePort() {
         try {
@@ -137,9 +173,13 @@ public final class Endpoint {
         } catch (IOException e) {
             LOG.warn("Closing the port of {} failed: {}", Addresses.hostPort(address), e.toString());
         }
-        if (Thread.currentThread() != acceptor) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (acceptLock) {
             try {
-                acceptor.join(TimeUnit.SECONDS.toMillis(10));
+                for (long left; accepting != null && accepting != Thread.currentThread()
+                        && (left = deadline - System.nanoTime()) > 0; ) {
+                    TimeUnit.NANOSECONDS.timedWait(acceptLock, left);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
