@@ -31,13 +31,13 @@ await_port() {
 
 # ---- the suite: the exported app in a folder of its own; extra conf files are written by the caller
 SUITE_PID=
-# start_suite HOME PORT: conf/ must be in place; binds PORT on 127.0.0.1
+# start_suite HOME PORT: conf/ must be in place; binds PORT on 127.0.0.1; SUITE_JAR: another build of the app
 start_suite() {
   local home=$1 port=$2
   printf 'address="127.0.0.1"\nport=I"%s"\n' "$port" > "$home/conf/smtp.server.binding-bench.config"
   printf 'maxConnections=I"2000"\nmaxConnectionsPerClient=I"2000"\nmaxMessagesPerConnection=I"100000"\n' \
     > "$home/conf/smtp.server.config"
-  (cd "$home" && exec java ${SUITE_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" \
+  (cd "$home" && exec java ${SUITE_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -jar "${SUITE_JAR:-$ROOT/smtp.app/target/smtp.jar}" \
       > "$home/app.log" 2>&1 < /dev/null) &
   SUITE_PID=$!
   await_port "$port" || { tail -20 "$home/app.log" >&2; exit 1; }
