@@ -76,6 +76,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
     private final QueueStore store;
     private final Mailboxes mailboxes;
     private final DirectorySync.Directories directories = new DirectorySync.Directories();
+    private final ReadyFiles ready = new ReadyFiles();
     private final QueueIds queueIds = new QueueIds();
     private final Connections connections;
     private final AutoCloseable consumption;
@@ -110,10 +111,21 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         for (String mailbox : config.mailboxes()) {
             mailboxes.create(mailbox.trim());
         }
-        int stale = Maildir.removeStale(Paths.get(config.mailboxRoot()).toAbsolutePath(), System.currentTimeMillis());
+        Path root = Paths.get(config.mailboxRoot()).toAbsolutePath();
+        long now = System.currentTimeMillis();
+        int stale = Maildir.removeStale(root, now);
         if (stale > 0) {
             LOG.info("Removed {} file(s) older than a day from the tmp/ folders of the Maildirs: left by writers that died",
                     stale);
+        }
+        ReadyFiles.Recovered recovered = ReadyFiles.recover(root, now);
+        if (recovered.moved() > 0) {
+            LOG.info("Moved {} message(s) into new/ that were written and forced to disk in tmp/ready/ before a crash",
+                    recovered.moved());
+        }
+        if (recovered.removed() > 0) {
+            LOG.info("Removed {} file(s) from tmp/ready/: messages cut off before their 250, and files made ahead "
+                    + "by instances that ended", recovered.removed());
         }
         String hostName = config.hostName().isBlank() ? InetAddress.getLocalHost().getHostName() : config.hostName().trim();
         this.directLocalDelivery = config.directLocalDelivery();
@@ -147,7 +159,11 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         try {
             consumption.close();
         } finally {
-            connections.close();
+            try {
+                connections.close();
+            } finally {
+                ready.close();
+            }
         }
     }
 
@@ -196,7 +212,7 @@ public final class DeliveryService implements MailDelivery, MailQueue, DeliveryW
         }
         try {
             Maildir.deliver(new ArrayList<>(targets.values()), Maildir.fileName(envelope.receivedAt, envelope.queueId),
-                    envelope.reversePath, content, directories);
+                    envelope.reversePath, content, directories, ready);
         } catch (UncheckedIOException e) {
             LOG.error("Cannot deliver message {} into the mailboxes of {}", envelope.queueId, envelope.recipients, e.getCause());
             throw new DeliveryException("cannot store the message now, try again later", false, e.getCause());

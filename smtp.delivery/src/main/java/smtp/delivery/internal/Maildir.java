@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 import smtp.delivery.spi.MessageContent;
 import smtp.storage.DirectorySync;
@@ -53,19 +54,26 @@ final class Maildir {
      */
     static int removeStale(Path root, long now) throws IOException {
         int removed = 0;
+        for (Path mailbox : mailboxes(root)) {
+            removed += removeStaleIn(mailbox.resolve("tmp"), now);
+        }
+        return removed;
+    }
+
+    /** @return the folders of the mailboxes under the root: {@code <root>/<domain>/<local part>/} */
+    static List<Path> mailboxes(Path root) throws IOException {
+        List<Path> found = new ArrayList<>();
         if (!Files.isDirectory(root)) {
-            return 0;
+            return found;
         }
         try (DirectoryStream<Path> domains = Files.newDirectoryStream(root, Files::isDirectory)) {
             for (Path domain : domains) {
                 try (DirectoryStream<Path> mailboxes = Files.newDirectoryStream(domain, Files::isDirectory)) {
-                    for (Path mailbox : mailboxes) {
-                        removed += removeStaleIn(mailbox.resolve("tmp"), now);
-                    }
+                    mailboxes.forEach(found::add);
                 }
             }
         }
-        return removed;
+        return found;
     }
 
     private static int removeStaleIn(Path tmp, long now) throws IOException {
@@ -140,21 +148,31 @@ final class Maildir {
      * recipients, each copy preceded by its Return-Path and Delivered-To header
      * lines. The content is written once, into the first mailbox, and copied
      * from there into the others; every copy is forced to disk before the first
-     * is renamed into {@code new/}, and the {@code new/} folders are forced
-     * before this returns.
+     * is renamed into {@code new/}.
+     * <p>
+     * When every Maildir has a {@linkplain ReadyFiles ready file}, the copies are
+     * written into those, marked, forced, and renamed into {@code new/}; otherwise
+     * they are made in {@code tmp/}, and the {@code new/} folders are forced after
+     * the renames. Either way the message is on disk, whole, when this returns.
      *
      * @param targets the recipients, one per Maildir
+     * @param ready the ready files, or null to take the Maildir way
      * @throws IOException if reading the content failed; nothing is delivered
      * @throws UncheckedIOException if writing a Maildir failed; nothing is delivered, unless renaming a
      *         later copy into {@code new/} failed after an earlier one was renamed
      */
     static void deliver(List<Target> targets, String name, String reversePath, InputStream content,
-            DirectorySync.Directories directories) throws IOException {
+            DirectorySync.Directories directories, ReadyFiles ready) throws IOException {
+        List<Path> readyFiles = ready == null ? null : ready.take(targets.stream().map(Target::mailbox).toList());
+        boolean marked = readyFiles != null;
         List<Path> staged = new ArrayList<>(targets.size());
         try {
-            Path first = targets.get(0).mailbox().resolve("tmp").resolve(name);
+            Path first = marked ? readyFiles.get(0) : targets.get(0).mailbox().resolve("tmp").resolve(name);
             byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
-            try (FileChannel out = Storage.writing(() -> createStaged(targets.get(0).mailbox(), first))) {
+            CRC32C crc = new CRC32C();
+            long length = 0;
+            try (FileChannel out = Storage.writing(
+                    () -> marked ? FileChannel.open(first, WRITE) : createStaged(targets.get(0).mailbox(), first))) {
                 staged.add(first);
                 // the trace lines and the start of the content in one write: a small message is one write
                 byte[] buffer = new byte[Math.max(16 * 1024, firstTrace.length * 2)];
@@ -163,20 +181,38 @@ final class Maildir {
                 for (int n; (n = content.read(buffer, filled, buffer.length - filled)) >= 0; ) {
                     filled += n;
                     if (filled == buffer.length) {
-                        flushBuffer(out, buffer, filled);
+                        flushBuffer(out, buffer, filled, crc);
+                        length += filled;
                         filled = 0;
                     }
                 }
-                flushBuffer(out, buffer, filled);
-                Storage.writing(() -> { out.force(true); return null; });
-            }
-            for (Target target : targets.subList(1, targets.size())) {
-                Path copy = target.mailbox().resolve("tmp").resolve(name);
+                flushBuffer(out, buffer, filled, crc);
+                length += filled;
+                long written = length;
                 Storage.writing(() -> {
-                    try (FileChannel out = createStaged(target.mailbox(), copy)) {
+                    if (marked) {
+                        ReadyFiles.mark(first, name, written, crc.getValue());
+                    }
+                    out.force(true);
+                    return null;
+                });
+            }
+            for (int i = 1; i < targets.size(); i++) {
+                Target target = targets.get(i);
+                Path copy = marked ? readyFiles.get(i) : target.mailbox().resolve("tmp").resolve(name);
+                Storage.writing(() -> {
+                    try (FileChannel out = marked ? FileChannel.open(copy, WRITE) : createStaged(target.mailbox(), copy)) {
                         staged.add(copy);
-                        write(out, trace(reversePath, target.recipient()));
-                        copy(first, firstTrace.length, out);
+                        byte[] trace = trace(reversePath, target.recipient());
+                        write(out, trace);
+                        if (marked) {
+                            CRC32C copied = new CRC32C();
+                            copied.update(trace);
+                            long size = trace.length + copy(first, firstTrace.length, out, copied);
+                            ReadyFiles.mark(copy, name, size, copied.getValue());
+                        } else {
+                            copy(first, firstTrace.length, out);
+                        }
                         out.force(true);
                     }
                     return null;
@@ -185,16 +221,25 @@ final class Maildir {
             for (int i = 0; i < targets.size(); i++) {
                 Path mailbox = targets.get(i).mailbox();
                 Path file = staged.get(i);
-                Storage.writing(() -> { commit(mailbox, file, name, directories); return null; });
+                Storage.writing(() -> {
+                    if (marked) {
+                        ReadyFiles.commit(mailbox, file, name);
+                    } else {
+                        commit(mailbox, file, name, directories);
+                    }
+                    return null;
+                });
             }
         } catch (IOException | RuntimeException e) {
-            Storage.removeAfterFailure(e, staged.toArray(Path[]::new)); // those renamed into new/ are no longer here
+            // those renamed into new/ are no longer here; ready files not written yet are removed too
+            Storage.removeAfterFailure(e, (marked ? readyFiles : staged).toArray(Path[]::new));
             throw e;
         }
     }
 
-    private static void flushBuffer(FileChannel out, byte[] buffer, int length) {
+    private static void flushBuffer(FileChannel out, byte[] buffer, int length, CRC32C crc) {
         if (length > 0) {
+            crc.update(buffer, 0, length);
             Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
         }
     }
@@ -227,6 +272,22 @@ final class Maildir {
         while (bytes.hasRemaining()) {
             out.write(bytes);
         }
+    }
+
+    /** Copies the file from the offset on, through a buffer, adding what it copies to the CRC; returns the bytes copied. */
+    private static long copy(Path from, long offset, FileChannel out, CRC32C crc) throws IOException {
+        long copied = 0;
+        try (FileChannel in = FileChannel.open(from, READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            for (long at = offset; in.read(buffer.clear(), at) > 0; ) {
+                buffer.flip();
+                crc.update(buffer.duplicate());
+                at += buffer.remaining();
+                copied += buffer.remaining();
+                write(out, buffer);
+            }
+        }
+        return copied;
     }
 
     private static void copy(Path from, long offset, FileChannel out) throws IOException {

@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -215,7 +216,7 @@ public class DeliveryServiceTest {
                 byte[] stored = Files.readAllBytes(delivered.get(0));
                 assertEquals(head, new String(stored, 0, head.length(), StandardCharsets.US_ASCII));
                 assertArrayEquals(content, Arrays.copyOfRange(stored, head.length(), stored.length));
-                assertEquals(List.of(), files(mailbox[0], "tmp"));
+                assertEquals(List.of(), written(mailbox[0]));
             }
             DeliveryConfigs.assertEmptyQueue(service);
             assertEquals(List.of(), spoolFiles());
@@ -239,7 +240,7 @@ public class DeliveryServiceTest {
             assertEquals("connection reset", e.getMessage());
             for (String mailbox : new String[] {"bob", "postmaster"}) {
                 assertEquals(List.of(), files(mailbox, "new"));
-                assertEquals(List.of(), files(mailbox, "tmp"));
+                assertEquals(List.of(), written(mailbox));
             }
         } finally {
             service.stop();
@@ -258,7 +259,7 @@ public class DeliveryServiceTest {
                     envelope("bob@example.org", "postmaster@example.org"), new ByteArrayInputStream(new byte[1000])));
             assertFalse(e.isPermanent()); // the client gets a 4xx and tries again
             assertEquals(List.of(), files("bob", "new")); // bob's copy was written first and is gone again
-            assertEquals(List.of(), files("bob", "tmp"));
+            assertEquals(List.of(), written("bob"));
             assertEquals(List.of(), files("postmaster", "new"));
         } finally {
             service.stop();
@@ -301,6 +302,41 @@ public class DeliveryServiceTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             return files.toList();
+        }
+    }
+
+    /** @return what a message left in the Maildir's tmp/: its files, and the files made ahead in tmp/ready/ that are not empty */
+    private List<Path> written(String mailbox) throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (Path file : files(mailbox, "tmp")) {
+            if (!file.getFileName().toString().equals(ReadyFiles.FOLDER)) {
+                written.add(file);
+            }
+        }
+        for (Path file : files(mailbox, "tmp/" + ReadyFiles.FOLDER)) {
+            if (Files.size(file) > 0) {
+                written.add(file);
+            }
+        }
+        return written;
+    }
+
+    @Test
+    public void aMessageThatACrashLeftForcedInTmpReadyIsInNewOnceTheServiceStarts() throws Exception {
+        Path bob = folder.getRoot().toPath().resolve("mail/example.org/bob");
+        Maildir.create(bob);
+        byte[] content = "Return-Path: <alice@client.test>\r\nDelivered-To: bob@example.org\r\n\r\nleft\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        Path left = Files.write(Files.createDirectories(bob.resolve("tmp/ready")).resolve("r0.1"), content);
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        ReadyFiles.mark(left, "1796000000.LEFT", content.length, crc.getValue());
+        DeliveryService service = service();
+        try {
+            assertArrayEquals(content, Files.readAllBytes(bob.resolve("new/1796000000.LEFT")));
+            assertFalse(Files.exists(left));
+        } finally {
+            service.stop();
         }
     }
 

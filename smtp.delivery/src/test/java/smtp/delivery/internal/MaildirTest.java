@@ -27,7 +27,7 @@ public class MaildirTest {
 
     private byte[] deliver(Path mailbox, String name) throws Exception {
         Maildir.deliver(List.of(new Maildir.Target("bob@example.org", mailbox)), name, "alice@example.org",
-                new ByteArrayInputStream(body), directories);
+                new ByteArrayInputStream(body), directories, null);
         return Files.readAllBytes(mailbox.resolve("new").resolve(name));
     }
 
