@@ -295,11 +295,13 @@ final class ReadyFiles implements Closeable {
 
     private static Outcome recover(Path mailbox, Path file, long now) throws IOException {
         String marker = marker(file);
-        if (marker == null) {
+        if (marker == null || marker.isEmpty()) { // empty: the probe of a batch that a kill interrupted
             boolean stale = now - Files.getLastModifiedTime(file).toMillis() > Maildir.STALE_MILLIS;
             return stale && Files.deleteIfExists(file) ? Outcome.REMOVED : Outcome.LEFT;
         }
         if (!whole(file, marker)) {
+            LOG.info("{}: marked '{}', but its {} bytes do not match: a message cut off before its 250, removed",
+                    file, marker, Files.size(file));
             return Files.deleteIfExists(file) ? Outcome.REMOVED : Outcome.LEFT;
         }
         Path delivered = mailbox.resolve("new").resolve(marker.substring(0, marker.indexOf(' ')));

@@ -11,10 +11,13 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -145,7 +148,7 @@ public class ReadyFilesTest {
         ReadyFiles.mark(whole, "4.A", content.length, crc(content));
         Path torn = Files.write(readyFolder.resolve("r1.2"), content);
         ReadyFiles.mark(torn, "4.B", content.length, crc(content));
-        Files.write(torn, new byte[4096], java.nio.file.StandardOpenOption.WRITE); // a block that never reached the disk
+        Files.write(torn, new byte[4096], StandardOpenOption.WRITE); // a block that never reached the disk
         Path shortened = Files.write(readyFolder.resolve("r1.3"), content);
         ReadyFiles.mark(shortened, "4.C", content.length + 1, crc(content));
         Path escaping = Files.write(readyFolder.resolve("r1.4"), content);
@@ -153,6 +156,9 @@ public class ReadyFilesTest {
         Path oldEmpty = Files.createFile(readyFolder.resolve("r1.5"));
         Files.setLastModifiedTime(oldEmpty, FileTime.fromMillis(now - Maildir.STALE_MILLIS - 60_000));
         Path freshEmpty = Files.createFile(readyFolder.resolve("r1.6"));
+        Path probed = Files.createFile(readyFolder.resolve("r1.7")); // a kill between a batch's probe and its undoing
+        Files.getFileAttributeView(probed, UserDefinedFileAttributeView.class)
+                .write(ReadyFiles.MARKER, ByteBuffer.allocate(0));
 
         assertEquals(new ReadyFiles.Recovered(1, 4), ReadyFiles.recover(folder.getRoot().toPath(), now));
         assertArrayEquals("the whole one, under the name its marker carries", content,
@@ -162,6 +168,7 @@ public class ReadyFilesTest {
             assertFalse(removed + " removed", Files.exists(removed));
         }
         assertTrue("an empty file made ahead a moment ago may be a running instance's", Files.exists(freshEmpty));
+        assertTrue("so may one with an empty marker: a batch's probe", Files.exists(probed));
         assertEquals(List.of("4.A"), Files.list(bob.resolve("new")).map(p -> p.getFileName().toString()).toList());
         assertEquals(0, filesIn(bob.resolve("cur")));
     }
