@@ -11,9 +11,9 @@
 #
 # Workloads, each with a connection per message:
 #   local-5k-50, local-5k-10, local-100k-50, local-100k-10: mail for a local mailbox, from 50
-#     or 10 sessions (smtp-source); the suite writes it into the Maildir before its 250 (file
-#     and directory forced to disk), Postfix forces its queue file to disk before its 250 and
-#     then hands the message to its discard transport;
+#     or 10 sessions (smtp-source); the suite writes it into the Maildir before its 250 (into
+#     a file made ahead, forced to disk, renamed into new/), Postfix forces its queue file to
+#     disk before its 250 and then hands the message to its discard transport;
 #   gateway-5k-50, gateway-100k-50: mail for another domain, forwarded to a smarthost
 #     (smtp-sink on loopback): the suite through its queue (the embedded Artemis broker),
 #     Postfix through its queue and smtp(8) with relayhost;
