@@ -1,9 +1,6 @@
 package smtp.storage;
 
-import static java.nio.file.StandardOpenOption.READ;
-
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,8 +55,8 @@ public final class DirectorySync {
             }
         }
         boolean synced = false;
-        try (FileChannel channel = FileChannel.open(directory, READ)) {
-            channel.force(true);
+        try {
+            Storage.forceFolder(directory);
             synced = true;
         } finally {
             synchronized (this) {

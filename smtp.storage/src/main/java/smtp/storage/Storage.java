@@ -1,7 +1,10 @@
 package smtp.storage;
 
+import static java.nio.file.StandardOpenOption.READ;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -29,6 +32,13 @@ public final class Storage {
             return action.run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Forces a folder's entries (files made, renamed or removed in it) to disk. */
+    public static void forceFolder(Path folder) throws IOException {
+        try (FileChannel channel = FileChannel.open(folder, READ)) {
+            channel.force(true);
         }
     }
 

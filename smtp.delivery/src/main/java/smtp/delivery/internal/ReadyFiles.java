@@ -34,6 +34,8 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import smtp.storage.Storage;
+
 /**
  * Empty files made ahead in the Maildirs that receive mail, under {@code tmp/ready/}, so that a message written
  * straight into its Maildir before the 250 waits for the disk once instead of twice.
@@ -150,7 +152,7 @@ final class ReadyFiles implements Closeable {
             if (!Files.isDirectory(folder)) {
                 Maildir.create(mailbox);
                 Files.createDirectories(folder);
-                force(folder.getParent()); // tmp/ready/ itself
+                Storage.forceFolder(folder.getParent()); // tmp/ready/ itself
             }
             for (int i = 0; i < BATCH; i++) {
                 Path file = folder.resolve(prefix + sequence.incrementAndGet());
@@ -164,7 +166,7 @@ final class ReadyFiles implements Closeable {
                 removeAll(made);
                 return;
             }
-            force(folder);
+            Storage.forceFolder(folder);
             long now = System.currentTimeMillis();
             made.forEach(file -> pool.files.add(new Ready(file, now)));
             held.addAndGet(made.size());
@@ -285,7 +287,7 @@ final class ReadyFiles implements Closeable {
                 }
             }
             if (movedHere) {
-                force(mailbox.resolve("new"));
+                Storage.forceFolder(mailbox.resolve("new"));
             }
         }
         return new Recovered(moved, removed);
@@ -350,12 +352,5 @@ final class ReadyFiles implements Closeable {
             }
         }
         return crc.getValue() == expected;
-    }
-
-    /** Forces a folder's entries to disk. */
-    static void force(Path folder) throws IOException {
-        try (FileChannel channel = FileChannel.open(folder, READ)) {
-            channel.force(true);
-        }
     }
 }
