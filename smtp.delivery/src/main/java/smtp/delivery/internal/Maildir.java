@@ -171,8 +171,7 @@ final class Maildir {
             byte[] firstTrace = trace(reversePath, targets.get(0).recipient());
             CRC32C crc = new CRC32C();
             long length = 0;
-            try (FileChannel out = Storage.writing(
-                    () -> marked ? FileChannel.open(first, WRITE) : createStaged(targets.get(0).mailbox(), first))) {
+            try (FileChannel out = Storage.writing(() -> open(targets.get(0).mailbox(), first, marked))) {
                 staged.add(first);
                 // the trace lines and the start of the content in one write: a small message is one write
                 byte[] buffer = new byte[Math.max(16 * 1024, firstTrace.length * 2)];
@@ -201,17 +200,15 @@ final class Maildir {
                 Target target = targets.get(i);
                 Path copy = marked ? readyFiles.get(i) : target.mailbox().resolve("tmp").resolve(name);
                 Storage.writing(() -> {
-                    try (FileChannel out = marked ? FileChannel.open(copy, WRITE) : createStaged(target.mailbox(), copy)) {
+                    try (FileChannel out = open(target.mailbox(), copy, marked)) {
                         staged.add(copy);
                         byte[] trace = trace(reversePath, target.recipient());
                         write(out, trace);
+                        CRC32C copied = new CRC32C();
+                        copied.update(trace);
+                        long size = trace.length + copy(first, firstTrace.length, out, copied);
                         if (marked) {
-                            CRC32C copied = new CRC32C();
-                            copied.update(trace);
-                            long size = trace.length + copy(first, firstTrace.length, out, copied);
                             ReadyFiles.mark(copy, name, size, copied.getValue());
-                        } else {
-                            copy(first, firstTrace.length, out);
                         }
                         out.force(true);
                     }
@@ -242,6 +239,11 @@ final class Maildir {
             crc.update(buffer, 0, length);
             Storage.writing(() -> { write(out, ByteBuffer.wrap(buffer, 0, length)); return null; });
         }
+    }
+
+    /** Opens a ready file, or creates the file under {@code tmp/}, for a copy of a message. */
+    private static FileChannel open(Path mailbox, Path staged, boolean ready) throws IOException {
+        return ready ? FileChannel.open(staged, WRITE) : createStaged(mailbox, staged);
     }
 
     /**
@@ -288,15 +290,6 @@ final class Maildir {
             }
         }
         return copied;
-    }
-
-    private static void copy(Path from, long offset, FileChannel out) throws IOException {
-        try (FileChannel in = FileChannel.open(from, READ)) {
-            long size = in.size();
-            for (long done = offset; done < size; ) {
-                done += in.transferTo(done, size - done, out);
-            }
-        }
     }
 
     /** Renames a message forced to disk into {@code new/} and forces that folder. */
