@@ -1,15 +1,20 @@
 package smtp.app;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -26,7 +32,8 @@ import org.junit.rules.TemporaryFolder;
  * The exported applications as a user runs them: {@code java -jar} in a folder
  * with a {@code conf/}, on Felix and on Equinox, and on every JDK of the machine.
  * Mail goes in over STARTTLS and lands in the Maildir, and the web console says
- * every bundle is active.
+ * every bundle is active. Local mail goes into files made ahead once they are
+ * there, and what a crash leaves of them is delivered at the next start.
  */
 public class ExportedAppIT {
 
@@ -72,6 +79,80 @@ public class ExportedAppIT {
             app.restart(); // what was accepted is delivered, by this run or the next
             assertEquals(1, app.awaitMessages("bob", 1));
         }
+    }
+
+    @Test
+    public void localMailAfterTheFirstGoesIntoAFileMadeAheadAndWhatACrashLeftThereIsDeliveredAtTheNextStart()
+            throws Exception {
+        try (ExportedApp app = new ExportedApp(folder.newFolder("ready").toPath(), "smtp.jar")) {
+            Path bob = app.inbox("bob").getParent();
+            Path ready = bob.resolve("tmp/ready");
+            app.send(app.smtp, "first"); // none made ahead yet: made in tmp/, and the first batch is made
+            assertEquals(1, app.awaitMessages("bob", 1));
+            Path first;
+            try (Stream<Path> files = Files.list(app.inbox("bob"))) {
+                first = files.findFirst().orElseThrow();
+            }
+            assertEquals("the first message took the Maildir way", null, marker(first));
+            // the batch is made in the background: the messages after it go into its files (20 at most, 30 s)
+            Path marked = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (int n = 2; marked == null && n <= 20 && System.nanoTime() < deadline; n++) {
+                app.send(app.smtp, "message " + n);
+                assertEquals(n, app.awaitMessages("bob", n));
+                try (Stream<Path> files = Files.list(app.inbox("bob"))) {
+                    for (Path file : files.toList()) {
+                        if (Files.readString(file).endsWith("Subject: message " + n + "\r\n\r\nfrom the test\r\n")
+                                && marker(file) != null) {
+                            marked = file;
+                        }
+                    }
+                }
+            }
+            assertTrue("a message went into a file made ahead in " + ready, marked != null);
+            byte[] content = Files.readAllBytes(marked);
+            assertEquals("marked with its name, length and CRC-32C",
+                    marked.getFileName() + " " + content.length + " " + crc(content), marker(marked));
+            long stored = ExportedApp.count(app.inbox("bob"));
+
+            app.terminate();
+            assertTrue("the app ended", app.awaitExit(60));
+            assertEquals("the files made ahead and not used are removed when the app stops", 0, ExportedApp.count(ready));
+            // what a power cut between a message's fsync and its rename leaves, and one cut off before its 250
+            byte[] left = "Return-Path: <alice@client.test>\r\nDelivered-To: bob@example.org\r\n\r\nleft\r\n"
+                    .getBytes(StandardCharsets.US_ASCII);
+            Path whole = Files.write(ready.resolve("r0.1"), left);
+            mark(whole, "1796000000.LEFT " + left.length + " " + crc(left));
+            Path cutOff = Files.write(ready.resolve("r0.2"), Arrays.copyOf(left, left.length - 8));
+            mark(cutOff, "1796000001.CUT " + left.length + " " + crc(left));
+            app.restart();
+            assertEquals(stored + 1, app.awaitMessages("bob", stored + 1));
+            assertArrayEquals(left, Files.readAllBytes(app.inbox("bob").resolve("1796000000.LEFT")));
+            assertFalse(Files.exists(whole));
+            assertFalse(Files.exists(cutOff));
+            assertFalse(Files.exists(app.inbox("bob").resolve("1796000001.CUT")));
+        }
+    }
+
+    private static String crc(byte[] content) {
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        return Long.toHexString(crc.getValue());
+    }
+
+    private static String marker(Path file) throws IOException {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+        if (!view.list().contains("smtp.message")) {
+            return null;
+        }
+        ByteBuffer value = ByteBuffer.allocate(view.size("smtp.message"));
+        view.read("smtp.message", value);
+        return new String(value.array(), 0, value.position(), StandardCharsets.US_ASCII);
+    }
+
+    private static void mark(Path file, String marker) throws IOException {
+        Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
+                .write("smtp.message", ByteBuffer.wrap(marker.getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Test
