@@ -6,9 +6,11 @@
 #   bench/compare.sh /tmp/before.jar smtp.app/target/smtp.jar
 #   SESSIONS=50 ROUNDS=6 bench/compare.sh before.jar after.jar
 #   FS=root bench/compare.sh before.jar after.jar   # on the root file system
+#   AFTER_OPTS=-XX:-DoEscapeAnalysis bench/compare.sh smtp.app/target/smtp.jar smtp.app/target/smtp.jar
+#                                                   # a JVM option: the same jar, with it and without
 #
-# Both run as bench/run.sh runs the suite (smtp.app/jvm.options, the same loop-mounted ext4
-# image with a journal), taking 5 KiB mail for a local mailbox from SESSIONS sessions of
+# Both run as bench/run.sh runs the suite (smtp.app/jvm.options, then BEFORE_OPTS or AFTER_OPTS;
+# the same loop-mounted ext4 image with a journal), taking 5 KiB mail for a local mailbox from SESSIONS sessions of
 # smtp-source, a connection per message. Per round, each jar in turn (the order alternates
 # from round to round): a fresh start, a warm-up of 3 × 5,000 messages, then RUNS runs of COUNT
 # messages, the stored mail removed before every run. Prints every run (messages a second, CPU
@@ -22,6 +24,7 @@ WORK=$ROOT/bench/work/compare
 
 [ $# -eq 2 ] || { echo "usage: bench/compare.sh BEFORE.jar AFTER.jar" >&2; exit 2; }
 declare -A JAR=([before]=$(realpath "$1") [after]=$(realpath "$2"))
+declare -A OPTS=([before]=${BEFORE_OPTS:-} [after]=${AFTER_OPTS:-})
 ROUNDS=${ROUNDS:-4}
 RUNS=${RUNS:-3}
 SESSIONS=${SESSIONS:-10}
@@ -47,6 +50,7 @@ use_fs "$WORK" 8
 results=$WORK/results
 : > "$results"
 hz=$(getconf CLK_TCK)
+for jar in before after; do log "$jar: ${JAR[$jar]} ${OPTS[$jar]}"; done
 printf '%-5s %-6s | %10s %9s\n' round jar "messages/s" "cpu ms/m"
 for round in $(seq 1 "$ROUNDS"); do
   order=(before after)
@@ -54,7 +58,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for jar in "${order[@]}"; do
     rm -rf "$WORK/suite"; mkdir -p "$WORK/suite/conf"
     printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\n' > "$WORK/suite/conf/smtp.delivery.config"
-    SUITE_JAR=${JAR[$jar]} start_suite "$WORK/suite" $SUITE_PORT
+    SUITE_JAR=${JAR[$jar]} SUITE_JAVA_OPTS="$SUITE_JAVA_OPTS ${OPTS[$jar]}" start_suite "$WORK/suite" $SUITE_PORT
     for _ in 1 2 3; do send 5000; clear_stored; done
     for _ in $(seq 1 "$RUNS"); do
       ticks0=$(cpu_ticks "$SUITE_PID"); t0=$(date +%s.%N)
