@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start-up: the time from `java -jar` to the first SMTP greeting, with the app's own
-# conf/ (STARTTLS binding moved to port 2531, the implicit TLS one to 2532), five times,
-# the first with no data/ (the self-signed certificate is made then).
+# conf/ (STARTTLS binding moved to port 2531, the implicit TLS one to 2532) and its JVM
+# options (smtp.app/jvm.options, then STARTUP_JAVA_OPTS), five times, the first with no
+# data/ (the self-signed certificate is made then).
 #   bench/startup.sh
+#   STARTUP_JAVA_OPTS=-XX:+TieredCompilation bench/startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +16,7 @@ sed -i 's/^port=I"25"/port=I"2531"/' "$home/conf/smtp.server.binding-smtp.config
 sed -i 's/^port=I"465"/port=I"2532"/' "$home/conf/smtp.server.binding-submissions.config"
 for run in 1 2 3 4 5; do
   start=$(date +%s%N)
-  (cd "$home" && exec java -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
+  (cd "$home" && exec java @"$ROOT/smtp.app/jvm.options" ${STARTUP_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -jar "$ROOT/smtp.app/target/smtp.jar" > app.log 2>&1 < /dev/null) &
   pid=$!
   greeted=
   for _ in $(seq 1 1500); do
