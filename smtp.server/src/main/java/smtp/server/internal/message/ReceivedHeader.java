@@ -3,7 +3,6 @@ package smtp.server.internal.message;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -14,22 +13,7 @@ final class ReceivedHeader {
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
-    /** The last date written, formatted: the messages of one second share it. */
-    private static volatile Stamp last = new Stamp(Long.MIN_VALUE, null, null);
-
-    private record Stamp(long second, ZoneOffset offset, String text) {}
-
     private ReceivedHeader() {}
-
-    /** @return the date as the header writes it (RFC 5322 3.3) */
-    static String date(ZonedDateTime when) {
-        Stamp stamp = last;
-        if (stamp.second != when.toEpochSecond() || !when.getOffset().equals(stamp.offset)) {
-            stamp = new Stamp(when.toEpochSecond(), when.getOffset(), DATE.format(when));
-            last = stamp;
-        }
-        return stamp.text;
-    }
 
     /**
      * @return the protocol type of the "with" clause (RFC 3848, RFC 6531): SMTP, ESMTP or UTF8SMTP, with S for TLS
@@ -57,7 +41,7 @@ final class ReceivedHeader {
         if (recipients.size() == 1) {
             header.append("\r\n\tfor <").append(recipients.get(0)).append('>');
         }
-        header.append(";\r\n\t").append(date(when)).append("\r\n");
+        header.append(";\r\n\t").append(DATE.format(when)).append("\r\n");
         return header.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
