@@ -4,7 +4,7 @@
 # options (smtp.app/jvm.options, then STARTUP_JAVA_OPTS), five times, the first with no
 # data/ (the self-signed certificate is made then).
 #   bench/startup.sh
-#   STARTUP_JAVA_OPTS=-XX:+TieredCompilation bench/startup.sh
+#   STARTUP_JAVA_OPTS=-XX:-TieredCompilation bench/startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
