@@ -10,6 +10,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +68,9 @@ public class MailFlowIT extends SuiteSupport {
         int port = start();
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
             SmtpClient.expect(client.command("EHLO client.test"), 250);
+            Instant sending = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             SmtpClient.Reply reply = client.send("alice@client.test", List.of("bob@example.org"), MESSAGE);
+            Instant accepted = Instant.now();
             assertEquals(250, reply.code);
             assertTrue(reply.text(), reply.text().startsWith("2.0.0 Ok: queued as "));
             String queueId = reply.text().substring("2.0.0 Ok: queued as ".length());
@@ -76,6 +82,10 @@ public class MailFlowIT extends SuiteSupport {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             assertTrue(text, text.contains("Received: from client.test ([127.0.0.1])\r\n\tby mx.itest (SMTP Suite 0.1.0) with ESMTP id "
                     + queueId + "\r\n\tfor <bob@example.org>;\r\n\t"));
+            String dated = text.substring(text.indexOf("for <bob@example.org>;\r\n\t") + "for <bob@example.org>;\r\n\t".length());
+            Instant date = ZonedDateTime.parse(dated.substring(0, dated.indexOf("\r\n")), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            assertTrue("the Received date " + date + " is the time the message came, between " + sending + " and " + accepted,
+                    !date.isBefore(sending) && !date.isAfter(accepted));
         }
         await("the queue to empty", () -> queued().isEmpty() ? true : null);
     }
