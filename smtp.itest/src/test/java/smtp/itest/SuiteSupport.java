@@ -300,14 +300,23 @@ public abstract class SuiteSupport {
      * against the connection limits. Its session is counted when it opens, which may be after the probe closed.
      */
     protected void awaitProbeGone() throws Exception {
-        await("the probing connection's session to open and end", () -> {
+        awaitSessionsEnded(1);
+    }
+
+    /**
+     * Waits until the listener has opened at least this many sessions since it started and none is live: every
+     * connection a client closed is then counted out of the limits, which the server does only once it reads the end
+     * of the connection, after the client has gone on.
+     */
+    protected void awaitSessionsEnded(long opened) throws Exception {
+        await(opened + " session(s) opened and none live", () -> {
             ServiceReference<ListenerStatus> ref = context.getServiceReference(ListenerStatus.class);
             if (ref == null) {
                 return null;
             }
             try {
                 ListenerStatus status = context.getService(ref);
-                return status.counters().connections >= 1 && status.sessions().isEmpty() ? Boolean.TRUE : null;
+                return status.counters().connections >= opened && status.sessions().isEmpty() ? Boolean.TRUE : null;
             } finally {
                 context.ungetService(ref);
             }
