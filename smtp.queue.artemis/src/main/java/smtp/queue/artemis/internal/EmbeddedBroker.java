@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -11,12 +13,14 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
 import org.apache.activemq.artemis.core.message.LargeBodyReader;
+import org.apache.activemq.artemis.core.remoting.impl.invm.InVMAcceptorFactory;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.core.server.ActiveMQServers;
 import org.apache.activemq.artemis.core.server.JournalType;
@@ -25,6 +29,8 @@ import org.apache.activemq.artemis.core.server.MessageReference;
 import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.core.settings.impl.DiskFullMessagePolicy;
+import org.apache.activemq.artemis.utils.ActiveMQThreadFactory;
+import org.apache.activemq.artemis.utils.ActiveMQThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +54,7 @@ final class EmbeddedBroker implements AutoCloseable {
             Path brokerXml) {}
 
     private final ActiveMQServer server;
+    private final ExecutorService inVmThreads;
 
     EmbeddedBroker(Settings settings) throws Exception {
         if (System.getProperty(ActiveMQClient.THREAD_POOL_MAX_SIZE_PROPERTY_KEY) == null) {
@@ -57,6 +64,7 @@ final class EmbeddedBroker implements AutoCloseable {
         }
         Configuration configuration = settings.brokerXml() != null ? fromFile(settings.brokerXml()) : builtIn(settings);
         this.server = ActiveMQServers.newActiveMQServer(configuration); // persistence as configured (on)
+        this.inVmThreads = boundInVmAcceptors(server, configuration);
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(EmbeddedBroker.class.getClassLoader()); // its service files
         try {
@@ -66,6 +74,7 @@ final class EmbeddedBroker implements AutoCloseable {
         }
         if (!server.isStarted()) {
             server.stop();
+            inVmThreads.shutdown();
             throw new IllegalStateException("the embedded broker did not start (is its journal " + settings.directory()
                     + " locked by another process?)");
         }
@@ -124,8 +133,32 @@ final class EmbeddedBroker implements AutoCloseable {
 
     /** The broker's threads: each takes stack and memory, and on a few cores more threads only wait for each other. */
     static final int BROKER_THREADS = 12;
-    /** The threads that carry packets over the in-VM connections, for the whole JVM. */
+    /** The threads that carry packets over the in-VM connections, for the whole JVM, towards the broker. */
     static final int IN_VM_THREADS = 4;
+    /** The threads that carry packets over the in-VM connections from the broker to its clients. */
+    static final int IN_VM_ACCEPTOR_THREADS = 4;
+
+    /**
+     * Gives the in-VM acceptors a pool of their own, of {@value #IN_VM_ACCEPTOR_THREADS} threads. The broker hands
+     * them its remoting pool, which is unbounded (a thread per packet in flight, kept for a minute): under load it
+     * held 40 idle threads, their stacks in memory, for packets that only pass from one queue to another. What
+     * runs on these threads never waits for another packet: the suite's sends and receives block on their own
+     * threads, and the broker's sessions work on the broker's pool.
+     */
+    private static ExecutorService boundInVmAcceptors(ActiveMQServer server, Configuration configuration) {
+        ExecutorService threads = new ActiveMQThreadPoolExecutor(0, IN_VM_ACCEPTOR_THREADS, 60, TimeUnit.SECONDS,
+                new ActiveMQThreadFactory("smtp-queue-in-vm", true, EmbeddedBroker.class.getClassLoader()));
+        InVMAcceptorFactory inVm = new InVMAcceptorFactory();
+        for (TransportConfiguration acceptor : configuration.getAcceptorConfigurations()) {
+            if (InVMAcceptorFactory.class.getName().equals(acceptor.getFactoryClassName())) {
+                server.getServiceRegistry().addAcceptorFactory(acceptor.getName(),
+                        (name, cluster, params, handler, listener, remotingPool, scheduled, protocols, broker,
+                                metrics) -> inVm.createAcceptor(name, cluster, params, handler, listener, threads,
+                                        scheduled, protocols, broker, metrics));
+            }
+        }
+        return threads;
+    }
 
     private static Configuration builtIn(Settings settings) throws Exception {
         Path directory = Files.createDirectories(settings.directory());
@@ -182,6 +215,10 @@ final class EmbeddedBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+        inVmThreads.shutdown();
+        if (!inVmThreads.awaitTermination(10, TimeUnit.SECONDS)) {
+            LOG.warn("The embedded broker's in-VM threads were still busy 10 s after it stopped");
+        }
         LOG.info("Embedded Artemis broker stopped");
     }
 }

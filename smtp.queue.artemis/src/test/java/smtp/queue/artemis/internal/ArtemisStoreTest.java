@@ -16,10 +16,13 @@ import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -463,6 +466,67 @@ public class ArtemisStoreTest {
         } finally {
             store.stop();
         }
+    }
+
+    @Test
+    public void manySendersAndWorkersAtOnceShareTheBoundedInVmThreadsWhichStopWithTheBroker() throws Exception {
+        int senders = 24;
+        int each = 10;
+        ArtemisStore store = Stores.embedded(folder.getRoot().toPath(), Map.of("inFlowDelay", 0));
+        List<Thread> started = new ArrayList<>();
+        try {
+            BlockingQueue<String> handed = new LinkedBlockingQueue<>();
+            try (AutoCloseable workers = store.consume((entry, content) -> {
+                handed.add(entry.queueId);
+                return null;
+            }, 4)) {
+                BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+                for (int s = 0; s < senders; s++) {
+                    int sender = s;
+                    Thread thread = new Thread(() -> {
+                        try {
+                            for (int i = 0; i < each; i++) {
+                                store.store(entry("P" + sender + "-" + i, "a@x.test"), new ByteArrayInputStream(CONTENT));
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    });
+                    started.add(thread);
+                    thread.start();
+                }
+                for (Thread thread : started) {
+                    thread.join(30_000);
+                    assertFalse("a sender still sending after 30 s", thread.isAlive());
+                }
+                assertEquals(List.of(), List.copyOf(failures));
+                Set<String> ids = new HashSet<>();
+                for (int i = 0; i < senders * each; i++) {
+                    String id = handed.poll(10, TimeUnit.SECONDS);
+                    assertNotNull("only " + i + " of " + senders * each + " messages handed to the workers", id);
+                    ids.add(id);
+                }
+                assertEquals("every message, once", senders * each, ids.size());
+                List<String> inVm = liveThreads("smtp-queue-in-vm");
+                assertFalse("the in-VM connections carry packets on the suite's pool", inVm.isEmpty());
+                assertTrue("at most " + EmbeddedBroker.IN_VM_ACCEPTOR_THREADS + ": " + inVm,
+                        inVm.size() <= EmbeddedBroker.IN_VM_ACCEPTOR_THREADS);
+                assertEquals("the broker's unbounded remoting pool is not used", List.of(),
+                        liveThreads("ActiveMQ-remoting-threads"));
+            }
+        } finally {
+            store.stop();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!liveThreads("smtp-queue-in-vm").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("stopped with the broker", List.of(), liveThreads("smtp-queue-in-vm"));
+    }
+
+    private static List<String> liveThreads(String named) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.contains(named)).sorted().toList();
     }
 
     @Test
