@@ -18,7 +18,8 @@
 #   spool:   the suite with its queue in the file spool;
 #   postfix: a private Postfix instance (relayhost = the smarthost; virtual(8) into a
 #            Maildir).
-# The suite takes local mail through the queue here (directLocalDelivery=false). Every
+# Both suites run as shipped, with smtp.app/jvm.options (SUITE_JAVA_OPTS adds options after
+# them). The suite takes local mail through the queue here (directLocalDelivery=false). Every
 # server keeps its queue and mail on an ext4 file system with a journal, in an image that
 # the script creates and loop-mounts (needs root) and removes at the end. Before each run
 # the stored mail is removed and the smarthost restarted. Per run: accepted
@@ -41,6 +42,7 @@ POSTFIX_PORT=2526
 SINK_PORT=2527
 SERVERS=(artemis spool postfix)
 WORKLOADS=(gateway-5k gateway-100k local-5k)
+SUITE_JAVA_OPTS="@$ROOT/smtp.app/jvm.options ${SUITE_JAVA_OPTS:-}"
 
 PIDS=()
 suite_home() { echo "$WORK/$1"; }
