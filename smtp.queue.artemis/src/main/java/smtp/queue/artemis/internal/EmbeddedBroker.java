@@ -214,8 +214,11 @@ final class EmbeddedBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
-        inVmThreads.shutdown();
+        try {
+            server.stop();
+        } finally {
+            inVmThreads.shutdown(); // even when the broker failed to stop: nothing else ends these threads
+        }
         if (!inVmThreads.awaitTermination(10, TimeUnit.SECONDS)) {
             LOG.warn("The embedded broker's in-VM threads were still busy 10 s after it stopped");
         }
