@@ -53,8 +53,9 @@ final class ExportedApp implements AutoCloseable {
         this.java = java;
         this.home = home;
         Path conf = Files.createDirectories(home.resolve("conf"));
-        this.smtp = freePort();
-        this.http = freePort();
+        int[] ports = freePorts(2); // two calls of freePort() may be given the same port
+        this.smtp = ports[0];
+        this.http = ports[1];
         Files.writeString(conf.resolve("smtp.server.binding-test.config"),
                 "address=\"127.0.0.1\"\nport=I\"" + smtp + "\"\ntlsMode=\"starttls\"\n");
         Files.writeString(conf.resolve("smtp.delivery.config"), "localDomains=[\"example.org\"]\nmailboxes=[\"bob@example.org\"]\n");
@@ -110,8 +111,25 @@ final class ExportedApp implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /** @return as many ports free on 127.0.0.1, all different: each is held open until all are chosen */
+    static int[] freePorts(int count) throws IOException {
+        ServerSocket[] held = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                held[i] = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+                ports[i] = held[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : held) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 
