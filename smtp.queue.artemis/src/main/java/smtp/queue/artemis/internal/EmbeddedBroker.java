@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
@@ -30,7 +32,6 @@ import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.core.settings.impl.DiskFullMessagePolicy;
 import org.apache.activemq.artemis.utils.ActiveMQThreadFactory;
-import org.apache.activemq.artemis.utils.ActiveMQThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,8 +147,13 @@ final class EmbeddedBroker implements AutoCloseable {
      * threads, and the broker's sessions work on the broker's pool.
      */
     private static ExecutorService boundInVmAcceptors(ActiveMQServer server, Configuration configuration) {
-        ExecutorService threads = new ActiveMQThreadPoolExecutor(0, IN_VM_ACCEPTOR_THREADS, 60, TimeUnit.SECONDS,
+        // a plain pool, not Artemis' own: that one bounds its threads only loosely (concurrent hand-offs can start
+        // a few more than its maximum); this one holds at most its size and queues the rest, each thread ending
+        // after a minute idle
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(IN_VM_ACCEPTOR_THREADS, IN_VM_ACCEPTOR_THREADS, 60,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new ActiveMQThreadFactory("smtp-queue-in-vm", true, EmbeddedBroker.class.getClassLoader()));
+        threads.allowCoreThreadTimeOut(true);
         InVMAcceptorFactory inVm = new InVMAcceptorFactory();
         for (TransportConfiguration acceptor : configuration.getAcceptorConfigurations()) {
             if (InVMAcceptorFactory.class.getName().equals(acceptor.getFactoryClassName())) {
