@@ -32,7 +32,8 @@
 # second, end-to-end messages per second (until the last one is in the Maildir, at the
 # smarthost, or out of Postfix's queue), CPU ms per message of the server's processes until
 # then, their resident memory at the end of the run; then the medians of the per-repetition
-# ratios to Postfix with their spread (min-max), and the suite's peak resident memory.
+# ratios to Postfix with their spread (min-max), and the suite's peak resident memory since it
+# started (with ONLY, under the selected workloads alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -146,14 +147,21 @@ main() {
   start_bench_suite
   start_bench_postfix
   log "suite: java $SUITE_JAVA_OPTS"
-  # every server first takes each workload; the JVM goes on until its JIT compilers are done
-  # (at most 12 rounds), so that what is measured is the server as it runs for days
+  # every server first takes each selected workload (a latency workload: the local load it times);
+  # the JVM goes on until its JIT compilers are done (at most 12 rounds), so that what is measured
+  # is the server as it runs for days, and its peak memory since start is that of those loads alone
+  local warmups=() workload load
+  for workload in "${WORKLOADS[@]}"; do
+    selected "$workload" || continue
+    load=${workload/#latency-/local-}
+    [[ " ${warmups[*]} " == *" $load "* ]] || warmups+=("$load")
+  done
   for server in "${SERVERS[@]}"; do
     local rounds=0
     while :; do
       rounds=$((rounds + 1))
-      for workload in "${WORKLOADS[@]}"; do
-        [[ $workload == latency-* ]] || run_one "$server" "$workload"
+      for workload in "${warmups[@]}"; do
+        run_one "$server" "$workload"
       done
       [ "$server" = postfix ] && break
       if jit_settled "$SUITE_PID" && [ $rounds -ge 2 ]; then break; fi
