@@ -138,6 +138,10 @@ run_one() { # SERVER WORKLOAD
 selected() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 main() {
+  local name
+  for name in ${ONLY:-}; do
+    [[ " ${WORKLOADS[*]} " == *" $name "* ]] || { echo "ONLY: no workload $name; they are: ${WORKLOADS[*]}" >&2; exit 2; }
+  done
   install_postfix
   build_app
   if mountpoint -q "$WORK"; then umount "$WORK"; fi # left by a run that was killed
