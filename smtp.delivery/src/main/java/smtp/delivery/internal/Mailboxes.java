@@ -5,8 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import smtp.delivery.api.RecipientStatus;
@@ -24,7 +27,13 @@ final class Mailboxes {
     private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final String POSTMASTER = "postmaster";
 
+    /** The most addresses whose Maildir {@link #pathOf} keeps, worked out once instead of at every RCPT and delivery. */
+    static final int PATHS_KEPT = 4096;
+    /** Kept for an address whose local part cannot name a Maildir. */
+    private static final Path NO_MAILDIR = Path.of("");
+
     private final Path root;
+    private final Map<String, Path> paths = new ConcurrentHashMap<>();
     private final Set<String> localDomains = new TreeSet<>();
     private String primary;
 
@@ -82,6 +91,23 @@ final class Mailboxes {
 
     /** @return the Maildir of a local address, or null if its local part cannot name one */
     Path pathOf(String address) {
+        Path path = paths.get(address);
+        if (path == null) {
+            path = Objects.requireNonNullElse(maildirOf(address), NO_MAILDIR);
+            if (paths.size() >= PATHS_KEPT) { // addresses are the clients' to choose: the map stays small
+                paths.clear();
+            }
+            paths.put(address, path);
+        }
+        return path == NO_MAILDIR ? null : path;
+    }
+
+    /** @return how many addresses {@link #pathOf} keeps now */
+    int pathsKept() {
+        return paths.size();
+    }
+
+    private Path maildirOf(String address) {
         // one folder whatever the Unicode form the client used (composed or not)
         String local = Normalizer.normalize(Addresses.localPart(address), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
         if (!LOCAL_PART.matcher(local).matches()) {

@@ -73,9 +73,28 @@ final class ReadyFiles implements Closeable {
 
     private record Ready(Path file, long madeAt) {}
 
+    /** A Maildir's ready files; counted apart, as a concurrent queue counts its elements by walking them. */
     private static final class Pool {
-        final ConcurrentLinkedQueue<Ready> files = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Ready> files = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger size = new AtomicInteger();
         final AtomicBoolean filling = new AtomicBoolean();
+
+        void add(Ready ready) {
+            files.add(ready);
+            size.incrementAndGet();
+        }
+
+        Ready poll() {
+            Ready ready = files.poll();
+            if (ready != null) {
+                size.decrementAndGet();
+            }
+            return ready;
+        }
+
+        int size() {
+            return size.get();
+        }
     }
 
     private final String prefix = "r" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".";
@@ -111,7 +130,7 @@ final class ReadyFiles implements Closeable {
         }
         for (int i = 0; i < taken.size(); i++) {
             if (taken.get(i) != null) {
-                pools.get(mailboxes.get(i)).files.add(taken.get(i));
+                pools.get(mailboxes.get(i)).add(taken.get(i));
                 held.incrementAndGet();
             }
         }
@@ -121,7 +140,7 @@ final class ReadyFiles implements Closeable {
     private Ready take(Path mailbox) {
         Pool pool = pools.computeIfAbsent(mailbox, m -> new Pool());
         Ready file = null;
-        for (Ready ready; file == null && (ready = pool.files.poll()) != null; ) {
+        for (Ready ready; file == null && (ready = pool.poll()) != null; ) {
             held.decrementAndGet();
             if (System.currentTimeMillis() - ready.madeAt() < FRESH_MILLIS) {
                 file = ready;
@@ -129,7 +148,7 @@ final class ReadyFiles implements Closeable {
                 removeAll(List.of(ready.file()));
             }
         }
-        if (pool.files.size() < BATCH / 2 && held.get() + BATCH <= MOST && pool.filling.compareAndSet(false, true)) {
+        if (pool.size() < BATCH / 2 && held.get() + BATCH <= MOST && pool.filling.compareAndSet(false, true)) {
             try {
                 maker.execute(() -> fill(mailbox, pool));
             } catch (RejectedExecutionException e) { // closing
@@ -142,7 +161,7 @@ final class ReadyFiles implements Closeable {
     /** @return the ready files that the Maildir has now */
     int count(Path mailbox) {
         Pool pool = pools.get(mailbox);
-        return pool == null ? 0 : pool.files.size();
+        return pool == null ? 0 : pool.size();
     }
 
     private void fill(Path mailbox, Pool pool) {
@@ -168,7 +187,7 @@ final class ReadyFiles implements Closeable {
             }
             Storage.forceFolder(folder);
             long now = System.currentTimeMillis();
-            made.forEach(file -> pool.files.add(new Ready(file, now)));
+            made.forEach(file -> pool.add(new Ready(file, now)));
             held.addAndGet(made.size());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Cannot make ready files in {}: messages for it take the Maildir way meanwhile", folder, e);
@@ -206,7 +225,7 @@ final class ReadyFiles implements Closeable {
         }
         for (Pool pool : pools.values()) {
             List<Path> left = new ArrayList<>();
-            for (Ready ready; (ready = pool.files.poll()) != null; ) {
+            for (Ready ready; (ready = pool.poll()) != null; ) {
                 left.add(ready.file());
             }
             removeAll(left);

@@ -46,6 +46,32 @@ public class MailboxesTest {
     }
 
     @Test
+    public void theMaildirOfAnAddressIsKeptButWhetherItExistsIsAskedEveryTime() throws Exception {
+        Path root = folder.getRoot().toPath();
+        Mailboxes mailboxes = new Mailboxes(root, new String[] {"example.org"});
+        mailboxes.create("bob@example.org");
+        Path bob = root.resolve("example.org").resolve("bob");
+        assertEquals(bob, mailboxes.pathOf("Bob@example.org"));
+        assertEquals(RecipientStatus.LOCAL, mailboxes.status("Bob@example.org"));
+        assertEquals(RecipientStatus.UNKNOWN, mailboxes.status("alice@example.org"));
+        Files.createDirectories(root.resolve("example.org").resolve("alice"));
+        assertEquals("a Maildir made by hand takes mail at once", RecipientStatus.LOCAL, mailboxes.status("alice@example.org"));
+        for (String folderName : List.of("new", "cur", "tmp", "")) {
+            Files.delete(bob.resolve(folderName));
+        }
+        assertEquals("a Maildir removed by hand takes none", RecipientStatus.UNKNOWN, mailboxes.status("Bob@example.org"));
+        assertNull(mailboxes.pathOf("a/b@example.org"));
+        assertNull("kept as naming none", mailboxes.pathOf("a/b@example.org"));
+
+        for (int i = 0; i < 3 * Mailboxes.PATHS_KEPT; i++) { // clients choose the addresses: the kept ones stay few
+            assertEquals(root.resolve("example.org").resolve("u" + i), mailboxes.pathOf("U" + i + "@example.org"));
+            assertTrue(mailboxes.pathsKept() <= Mailboxes.PATHS_KEPT);
+        }
+        assertEquals(bob, mailboxes.pathOf("Bob@example.org"));
+        assertNull(mailboxes.pathOf("a/b@example.org"));
+    }
+
+    @Test
     public void staleFilesInTmpAreRemovedAndFreshOnesKept() throws Exception {
         Path root = folder.getRoot().toPath();
         Path tmp = Files.createDirectories(root.resolve("example.org/bob/tmp"));

@@ -27,22 +27,40 @@ public final class RecentEvents implements EventHandler {
     static final int KEPT = 50;
     private static final String DELIVERY_PREFIX = DeliveryEvents.TOPIC_ALL.substring(0, DeliveryEvents.TOPIC_ALL.length() - 1);
 
-    /** One event: when, its topic without the "smtp/" prefix, and its properties. */
-    record Entry(long time, String topic, Map<String, Object> properties) {}
+    /**
+     * One event as it came: its properties are sorted for the page only when the page is shown, not for each of the
+     * events a message brings, which the next fifty push out.
+     */
+    record Entry(Event event, long arrived) {
+
+        /** @return when it happened: its timestamp, or when it came */
+        long time() {
+            return event.getProperty(SmtpEvents.TIMESTAMP) instanceof Long stamp ? stamp : arrived;
+        }
+
+        /** @return its topic without the "smtp/" prefix */
+        String topic() {
+            return event.getTopic().substring(SmtpEvents.TOPIC_PREFIX.length());
+        }
+
+        /** @return its properties but the topic, by name */
+        Map<String, Object> properties() {
+            Map<String, Object> properties = new TreeMap<>();
+            for (String name : event.getPropertyNames()) {
+                if (!name.equals(EventConstants.EVENT_TOPIC)) {
+                    properties.put(name, event.getProperty(name));
+                }
+            }
+            return properties;
+        }
+    }
 
     private final Deque<Entry> listener = new ArrayDeque<>();
     private final Deque<Entry> delivery = new ArrayDeque<>();
 
     @Override
-    public void handleEvent(Event event) {
-        Map<String, Object> properties = new TreeMap<>();
-        for (String name : event.getPropertyNames()) {
-            if (!name.equals(EventConstants.EVENT_TOPIC)) {
-                properties.put(name, event.getProperty(name));
-            }
-        }
-        long time = event.getProperty(SmtpEvents.TIMESTAMP) instanceof Long stamp ? stamp : System.currentTimeMillis();
-        Entry entry = new Entry(time, event.getTopic().substring(SmtpEvents.TOPIC_PREFIX.length()), properties);
+    public void handleEvent(Event event) { // an Event's properties cannot change: it is kept as it is
+        Entry entry = new Entry(event, System.currentTimeMillis());
         Deque<Entry> kept = event.getTopic().startsWith(DELIVERY_PREFIX) ? delivery : listener;
         synchronized (kept) {
             kept.addFirst(entry);

@@ -6,6 +6,9 @@ import java.util.Locale;
 public enum Usage {
     INTERNAL, EXTERNAL;
 
+    /** The name in lower case, as sessions show it: made once, not for every session's snapshot. */
+    private final String text = name().toLowerCase(Locale.ROOT);
+
     /** @throws IllegalArgumentException naming the accepted words */
     public static Usage parse(String text) {
         try {
@@ -17,6 +20,6 @@ public enum Usage {
 
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return text;
     }
 }
