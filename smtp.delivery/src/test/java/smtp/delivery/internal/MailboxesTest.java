@@ -56,9 +56,10 @@ public class MailboxesTest {
         assertEquals(RecipientStatus.UNKNOWN, mailboxes.status("alice@example.org"));
         Files.createDirectories(root.resolve("example.org").resolve("alice"));
         assertEquals("a Maildir made by hand takes mail at once", RecipientStatus.LOCAL, mailboxes.status("alice@example.org"));
-        for (String folderName : List.of("new", "cur", "tmp", "")) {
+        for (String folderName : List.of("new", "cur", "tmp")) {
             Files.delete(bob.resolve(folderName));
         }
+        Files.delete(bob);
         assertEquals("a Maildir removed by hand takes none", RecipientStatus.UNKNOWN, mailboxes.status("Bob@example.org"));
         assertNull(mailboxes.pathOf("a/b@example.org"));
         assertNull("kept as naming none", mailboxes.pathOf("a/b@example.org"));
