@@ -214,12 +214,19 @@ release_fs() {
 
 # ---- warming up a JVM: its JIT compilers have a lot of code to compile (the framework, the
 # broker, the server), and on two cores they take tens of thousands of messages to catch up,
-# during which hot code runs interpreted. jit_settled PID tells whether the JVM compiled at
-# most a few methods since the last call.
-declare -A JIT_LAST=()
+# during which hot code runs interpreted. Code seldom run (timers, the broker's paging, the
+# framework's scanners) goes on reaching the compile thresholds for as long as the JVM runs, so
+# the number of new compilations never comes to zero; what matters is the time the compilers
+# take from the load. jit_settled PID tells whether, since the last call, the JVM's compilers
+# took at most JIT_SHARE per cent (1 unless set) of the time that passed.
+declare -A JIT_TIME=() JIT_AT=()
 jit_settled() { # PID
-  local now; now=$(jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 { print $1 }')
-  local last=${JIT_LAST[$1]:-0}
-  JIT_LAST[$1]=${now:-0}
-  [ -n "$now" ] && [ $((now - last)) -le ${JIT_QUIET:-40} ]
+  local time at; time=$(jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'); at=$(date +%s.%N)
+  local last=${JIT_TIME[$1]:-} since=${JIT_AT[$1]:-}
+  JIT_TIME[$1]=$time; JIT_AT[$1]=$at
+  [ -n "$time" ] && [ -n "$last" ] || return 1
+  log "JIT of $1: $(awk -v c="$time" -v l="$last" -v t="$at" -v s="$since" \
+    'BEGIN { printf "%.2f s compiling in %.0f s", c - l, t - s }')"
+  awk -v c="$time" -v l="$last" -v t="$at" -v s="$since" -v share="${JIT_SHARE:-1}" \
+    'BEGIN { exit !((c - l) * 100 <= share * (t - s)) }'
 }

@@ -156,7 +156,7 @@ main() {
   start_suites
   start_postfix_gateway
   # every server first takes each workload; a JVM goes on until its JIT compilers are done
-  # (at most 12 rounds), so that what is measured is the server as it runs for days
+  # (they take at most 1% of a round's time; at most 12 rounds), so that what is measured is the server as it runs for days
   for server in "${SERVERS[@]}"; do
     local rounds=0
     while :; do

@@ -27,13 +27,14 @@
 # of mkfs.ext4, as production servers run) in an image that the script creates, loop-mounts
 # (needs root) and removes again; FS=root keeps them on the root file system. Before every
 # run the stored mail is removed and the smarthost restarted. Every server first takes each
-# workload until its JIT compilers are done; then, per repetition and workload, the suite and
-# Postfix one after the other, in an order that alternates. Per run: accepted messages per
-# second, end-to-end messages per second (until the last one is in the Maildir, at the
-# smarthost, or out of Postfix's queue), CPU ms per message of the server's processes until
-# then, their resident memory at the end of the run; then the medians of the per-repetition
-# ratios to Postfix with their spread (min-max), and the suite's peak resident memory since it
-# started (with ONLY, under the selected workloads alone).
+# workload until its JIT compilers are done (they take at most 1% of a round's time); then,
+# per repetition and workload, the suite and Postfix one after the other, in an order that
+# alternates. Per run: accepted messages per second, end-to-end messages per second (until
+# the last one is in the Maildir, at the smarthost, or out of Postfix's queue), CPU ms per
+# message of the server's processes until then, their resident memory at the end of the run;
+# then the medians of the per-repetition ratios to Postfix with their spread (min-max), and
+# the suite's peak resident memory since it started (with ONLY, under the selected workloads
+# alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -152,8 +153,9 @@ main() {
   start_bench_postfix
   log "suite: java $SUITE_JAVA_OPTS"
   # every server first takes each selected workload (a latency workload: the local load it times);
-  # the JVM goes on until its JIT compilers are done (at most 12 rounds), so that what is measured
-  # is the server as it runs for days, and its peak memory since start is that of those loads alone
+  # the JVM goes on until its JIT compilers are done (they take at most 1% of a round's time; at
+  # most 12 rounds), so that what is measured is the server as it runs for days, and its peak
+  # memory since start is that of those loads alone
   local warmups=() workload load
   for workload in "${WORKLOADS[@]}"; do
     selected "$workload" || continue
