@@ -8,10 +8,12 @@
 #   FS=root bench/compare.sh before.jar after.jar   # on the root file system
 #   AFTER_OPTS=-XX:-DoEscapeAnalysis bench/compare.sh smtp.app/target/smtp.jar smtp.app/target/smtp.jar
 #                                                   # a JVM option: the same jar, with it and without
+#   STARTTLS=1 bench/compare.sh before.jar after.jar  # every session over TLS (STARTTLS)
 #
 # Both run as bench/run.sh runs the suite (smtp.app/jvm.options, then BEFORE_OPTS or AFTER_OPTS;
 # the same loop-mounted ext4 image with a journal), taking 5 KiB mail for a local mailbox from SESSIONS sessions of
-# smtp-source, a connection per message. Per round, each jar in turn (the order alternates
+# smtp-source, a connection per message (with STARTTLS=1, from bench/SmtpLoad.java, which says
+# STARTTLS in every session; the binding offers it with the app's self-signed certificate). Per round, each jar in turn (the order alternates
 # from round to round): a fresh start, a warm-up of 3 × 5,000 messages, then RUNS runs of COUNT
 # messages, the stored mail removed before every run. Prints every run (messages a second, CPU
 # ms per message of the suite's JVM), then per jar the median of all its runs with their
@@ -33,9 +35,16 @@ SUITE_PORT=2525
 SUITE_JAVA_OPTS="@$ROOT/smtp.app/jvm.options ${SUITE_JAVA_OPTS:-}"
 maildir=$WORK/suite/data/mail/bench.test/sink/new
 
+STARTTLS=${STARTTLS:-}
+[ -z "$STARTTLS" ] || export SUITE_BINDING='tlsMode="starttls"\ntlsProfile="default"\n'
 send() { # MESSAGES
-  smtp-source -s "$SESSIONS" -m "$1" -l 5120 -f load@bench.test -t sink@bench.test -M load.bench.test \
-    127.0.0.1:$SUITE_PORT
+  if [ -n "$STARTTLS" ]; then
+    java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 $SUITE_PORT "$SESSIONS" "$1" 5120 per-message sink@bench.test starttls \
+      > /dev/null
+  else
+    smtp-source -s "$SESSIONS" -m "$1" -l 5120 -f load@bench.test -t sink@bench.test -M load.bench.test \
+      127.0.0.1:$SUITE_PORT
+  fi
 }
 clear_stored() {
   if [ -d "$maildir" ]; then find "$maildir" -type f -delete; fi

@@ -31,10 +31,11 @@ await_port() {
 
 # ---- the suite: the exported app in a folder of its own; extra conf files are written by the caller
 SUITE_PID=
-# start_suite HOME PORT: conf/ must be in place; binds PORT on 127.0.0.1; SUITE_JAR: another build of the app
+# start_suite HOME PORT: conf/ must be in place; binds PORT on 127.0.0.1; SUITE_JAR: another build of the app;
+# SUITE_BINDING: more lines for the binding's configuration
 start_suite() {
   local home=$1 port=$2
-  printf 'address="127.0.0.1"\nport=I"%s"\n' "$port" > "$home/conf/smtp.server.binding-bench.config"
+  printf 'address="127.0.0.1"\nport=I"%s"\n%b' "$port" "${SUITE_BINDING:-}" > "$home/conf/smtp.server.binding-bench.config"
   printf 'maxConnections=I"2000"\nmaxConnectionsPerClient=I"2000"\nmaxMessagesPerConnection=I"100000"\n' \
     > "$home/conf/smtp.server.config"
   (cd "$home" && exec java ${SUITE_JAVA_OPTS:-} -Dorg.osgi.service.http.port=0 -jar "${SUITE_JAR:-$ROOT/smtp.app/target/smtp.jar}" \
