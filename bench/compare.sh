@@ -11,13 +11,14 @@
 #   STARTTLS=1 bench/compare.sh before.jar after.jar  # every session over TLS (STARTTLS)
 #
 # Both run as bench/run.sh runs the suite (smtp.app/jvm.options, then BEFORE_OPTS or AFTER_OPTS;
-# the same loop-mounted ext4 image with a journal), taking 5 KiB mail for a local mailbox from SESSIONS sessions of
-# smtp-source, a connection per message (with STARTTLS=1, from bench/SmtpLoad.java, which says
-# STARTTLS in every session; the binding offers it with the app's self-signed certificate). Per round, each jar in turn (the order alternates
-# from round to round): a fresh start, a warm-up of 3 × 5,000 messages, then RUNS runs of COUNT
-# messages, the stored mail removed before every run. Prints every run (messages a second, CPU
-# ms per message of the suite's JVM), then per jar the median of all its runs with their
-# spread, and the median of the per-round ratios after/before of the jars' medians.
+# the same loop-mounted ext4 image with a journal), taking 5 KiB mail for a local mailbox from
+# SESSIONS sessions of smtp-source, a connection per message (with STARTTLS=1, from
+# bench/SmtpLoad.java, which says STARTTLS in every session; the binding offers it with the
+# app's self-signed certificate). Per round, each jar in turn (the order alternates from round
+# to round): a fresh start, a warm-up of 3 × 5,000 messages, then RUNS runs of COUNT messages,
+# the stored mail removed before every run. Prints every run (messages a second, CPU ms per
+# message of the suite's JVM), then per jar the median of all its runs with their spread, and
+# the median of the per-round ratios after/before of the jars' medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

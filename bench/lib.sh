@@ -226,8 +226,8 @@ jit_settled() { # PID
   local last=${JIT_TIME[$1]:-} since=${JIT_AT[$1]:-}
   JIT_TIME[$1]=$time; JIT_AT[$1]=$at
   [ -n "$time" ] && [ -n "$last" ] || return 1
-  log "JIT of $1: $(awk -v c="$time" -v l="$last" -v t="$at" -v s="$since" \
-    'BEGIN { printf "%.2f s compiling in %.0f s", c - l, t - s }')"
-  awk -v c="$time" -v l="$last" -v t="$at" -v s="$since" -v share="${JIT_SHARE:-1}" \
-    'BEGIN { exit !((c - l) * 100 <= share * (t - s)) }'
+  local spent took; read -r spent took < <(awk -v c="$time" -v l="$last" -v t="$at" -v s="$since" \
+    'BEGIN { printf "%.2f %.0f\n", c - l, t - s }')
+  log "JIT of $1: $spent s compiling in $took s"
+  awk -v spent="$spent" -v took="$took" -v share="${JIT_SHARE:-1}" 'BEGIN { exit !(spent * 100 <= share * took) }'
 }

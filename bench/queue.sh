@@ -155,8 +155,9 @@ main() {
   start_sink $SINK_PORT "$WORK/sink.out"
   start_suites
   start_postfix_gateway
-  # every server first takes each workload; a JVM goes on until its JIT compilers are done
-  # (they take at most 1% of a round's time; at most 12 rounds), so that what is measured is the server as it runs for days
+  # every server first takes each workload; a JVM goes on until its JIT compilers are done (they
+  # take at most 1% of a round's time; at most 12 rounds), so that what is measured is the
+  # server as it runs for days
   for server in "${SERVERS[@]}"; do
     local rounds=0
     while :; do
