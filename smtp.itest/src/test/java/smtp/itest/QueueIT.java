@@ -190,7 +190,7 @@ public class QueueIT extends SuiteSupport {
         configure("smtp.queue.spool", "directory", work.resolve("spool").toString());
         configure("smtp.delivery", "mailboxRoot", mail.toString(), "localDomains", new String[] {"example.org"},
                 "mailboxes", new String[] {"bob@example.org"}, "hostName", "itest", "directLocalDelivery", false,
-                "smarthost", "127.0.0.1:" + freePort(), "store.target", "(smtp.queue.store=spool)");
+                "smarthost", "127.0.0.1:" + refusingPort(), "store.target", "(smtp.queue.store=spool)");
         int port = bindLoopback();
         startSuite();
         awaitListening("127.0.0.1", port);
@@ -284,7 +284,7 @@ public class QueueIT extends SuiteSupport {
 
     @Test
     public void aBrokerOutOfReachAnswers451AndTheHealthCheckSaysWhy() throws Exception {
-        int brokerPort = freePort(); // nothing listens there
+        int brokerPort = refusingPort(); // nothing listens there
         configure("smtp.queue.artemis", "url", "tcp://127.0.0.1:" + brokerPort, "failoverWait", 1);
         int port = start();
         SmtpClient.Reply reply = send(port, "carol@elsewhere.test");

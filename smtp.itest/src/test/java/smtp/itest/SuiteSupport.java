@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
+import org.junit.After;
 import org.junit.Before;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -78,6 +79,7 @@ public abstract class SuiteSupport {
     protected Path work;
     protected Path queue;
     protected Path mail;
+    private final List<Socket> heldPorts = new ArrayList<>();
 
     @Configuration
     public Option[] configuration() {
@@ -146,7 +148,32 @@ public abstract class SuiteSupport {
     protected void configureDelivery(String... mailboxes) throws IOException {
         configure("smtp.delivery", "mailboxRoot", mail.toString(),
                 "localDomains", new String[] {"example.org"}, "mailboxes", mailboxes, "hostName", "itest",
-                "smarthost", "127.0.0.1:" + freePort());
+                "smarthost", "127.0.0.1:" + refusingPort());
+    }
+
+    /**
+     * A loopback port that refuses connections until the test ends: a socket is bound to it and never listens. A
+     * port found free and let go could be taken later in the test, by a listener or as the local port of a
+     * connection (a connection from it to itself would wait instead of being refused).
+     */
+    protected int refusingPort() throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        heldPorts.add(socket);
+        return socket.getLocalPort();
+    }
+
+    @After
+    public void releasePorts() throws IOException {
+        for (Socket socket : heldPorts) {
+            socket.close();
+        }
+        heldPorts.clear();
     }
 
     /** Updates a singleton configuration; keys and values alternate. */
@@ -368,18 +395,26 @@ public abstract class SuiteSupport {
      * delivery service's encoding: one {@code name: value} line per field).
      */
     protected String awaitQueuedEnvelope() throws Exception {
-        return await("a message in the queue", () -> {
-            ServiceReference<QueueStore> ref = context.getServiceReference(QueueStore.class);
-            if (ref == null) {
-                return null;
-            }
-            try {
-                List<QueueEntryDTO> entries = context.getService(ref).list();
-                return entries.size() == 1 ? entries.get(0).envelope : null;
-            } finally {
-                context.ungetService(ref);
-            }
-        });
+        String[] seen = {"no queue store"};
+        try {
+            return await("a message in the queue", () -> {
+                ServiceReference<QueueStore> ref = context.getServiceReference(QueueStore.class);
+                if (ref == null) {
+                    seen[0] = "no queue store";
+                    return null;
+                }
+                try {
+                    List<QueueEntryDTO> entries = context.getService(ref).list();
+                    seen[0] = entries.stream().map(entry -> entry.queueId + " to " + entry.recipients + " (attempts "
+                            + entry.attempts + ", last error " + entry.lastError + ")").toList().toString();
+                    return entries.size() == 1 ? entries.get(0).envelope : null;
+                } finally {
+                    context.ungetService(ref);
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the queue held, when last looked at: " + seen[0], e);
+        }
     }
 
     /** Polls until the supplier returns non-null, at most {@link #TIMEOUT}. */
