@@ -306,11 +306,6 @@ public final class ArtemisStore implements QueueStore {
         return null;
     }
 
-    /**
-     * Reads the header section of a message that is due, with a browser that leaves the message where it is.
-     *
-     * @return the header section, or null when the message is not in the queue now (scheduled, or being delivered)
-     */
     /** @return the header section of a deferred message in the embedded broker, or null */
     private String scheduledHeaders(String queueId) {
         try {
@@ -321,6 +316,11 @@ public final class ArtemisStore implements QueueStore {
         }
     }
 
+    /**
+     * Reads the header section of a message that is due, with a browser that leaves the message where it is.
+     *
+     * @return the header section, or null when the message is not in the queue now (scheduled, or being delivered)
+     */
     private String browseHeaders(String queueId) {
         try (ClientSession session = link.session(false);
                 ClientConsumer browser = session.createConsumer(link.queue(), SimpleString.of(EntryMessages.filter(queueId)),
