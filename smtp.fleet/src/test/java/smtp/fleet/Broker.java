@@ -45,8 +45,9 @@ final class Broker implements AutoCloseable {
 
     /** A replicated pair on loopback: the primary and its backup, created but not started. */
     static Broker[] pair(Path directory) throws Exception {
-        int primaryPort = Fleet.freePort();
-        int backupPort = Fleet.freePort();
+        int[] ports = Fleet.freePorts(2);
+        int primaryPort = ports[0];
+        int backupPort = ports[1];
         Broker primary = create("primary", directory.resolve("primary"), primaryPort, backupPort, false);
         Broker backup = create("backup", directory.resolve("backup"), backupPort, primaryPort, true);
         return new Broker[] {primary, backup};

@@ -30,8 +30,9 @@ final class Instance implements AutoCloseable {
     Instance(String name, Path home, String brokerUrl, Path mail, int smarthostPort) throws Exception {
         this.name = name;
         this.home = home;
-        this.smtp = Fleet.freePort();
-        this.http = Fleet.freePort();
+        int[] ports = Fleet.freePorts(2);
+        this.smtp = ports[0];
+        this.http = ports[1];
         Path conf = Files.createDirectories(home.resolve("conf"));
         Files.writeString(conf.resolve("smtp.server.binding-fleet.config"),
                 "address=\"127.0.0.1\"\nport=I\"" + smtp + "\"\n");

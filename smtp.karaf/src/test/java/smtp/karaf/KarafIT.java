@@ -84,9 +84,10 @@ public class KarafIT {
         Files.createDirectories(features.getParent());
         Files.copy(Paths.get(System.getProperty("suite.features")), features);
 
-        sshPort = freePort();
-        smtpPort = freePort();
-        httpPort = freePort();
+        int[] ports = freePorts(5); // five calls of a free-port probe may be given the same port twice
+        sshPort = ports[0];
+        smtpPort = ports[1];
+        httpPort = ports[2];
         Path etc = home.resolve("etc");
         // Pax Web (the web console's and /metrics' HTTP server) on a free loopback port
         Files.writeString(etc.resolve("org.ops4j.pax.web.cfg"), "org.osgi.service.http.port = " + httpPort + "\n"
@@ -95,8 +96,8 @@ public class KarafIT {
                 + "_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n");
         replaceLine(etc.resolve("org.apache.karaf.shell.cfg"), "sshPort", "sshPort = " + sshPort);
         replaceLine(etc.resolve("org.apache.karaf.shell.cfg"), "sshHost", "sshHost = 127.0.0.1");
-        replaceLine(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", "rmiRegistryPort = " + freePort());
-        replaceLine(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", "rmiServerPort = " + freePort());
+        replaceLine(etc.resolve("org.apache.karaf.management.cfg"), "rmiRegistryPort", "rmiRegistryPort = " + ports[3]);
+        replaceLine(etc.resolve("org.apache.karaf.management.cfg"), "rmiServerPort", "rmiServerPort = " + ports[4]);
         // the suite's bundles come from this repository first; the rest from Maven Central
         Path mvn = etc.resolve("org.ops4j.pax.url.mvn.cfg");
         Files.writeString(mvn, Files.readString(mvn).replace("org.ops4j.pax.url.mvn.defaultRepositories=\\\n",
@@ -472,9 +473,22 @@ public class KarafIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /** @return as many ports free on loopback, all different: each is held open until all are chosen */
+    private static int[] freePorts(int count) throws IOException {
+        ServerSocket[] held = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                held[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = held[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : held) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 
