@@ -59,9 +59,9 @@ stop_suite() {
 }
 
 # ---- Postfix: a private instance (own configuration, queue and port on loopback)
-# start_postfix DIR PORT [extra main.cf lines]
+# start_postfix DIR PORT [extra main.cf lines] [extra master.cf lines]
 start_postfix() {
-  local dir=$1 port=$2 extra=${3:-}
+  local dir=$1 port=$2 extra=${3:-} services=${4:-}
   local etc=$dir/etc
   rm -rf "$dir"; mkdir -p "$etc" "$dir/queue" "$dir/data"
   chown postfix "$dir/data"
@@ -110,6 +110,8 @@ virtual   unix - n n - - virtual
 anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
+tlsmgr    unix - - n 1000? 1 tlsmgr
+$services
 MASTER
   # (postfix prints its fatal errors only to a terminal: script(1) gives it one)
   script -qec "postfix -c $etc check" /dev/null >&2

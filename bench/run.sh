@@ -18,7 +18,11 @@
 #     (smtp-sink on loopback): the suite through its queue (the embedded Artemis broker),
 #     Postfix through its queue and smtp(8) with relayhost;
 #   latency-5k-50: as local-5k-50, from bench/SmtpLoad.java, which times every message from
-#     the final dot to the 250 (p50, p99).
+#     the final dot to the 250 (p50, p99);
+#   tls-5k-50: as latency-5k-50, with STARTTLS in every session, on a second port of each
+#     server that offers it: the suite's binding with its self-signed certificate (EC P-256),
+#     Postfix's smtpd with one of the same kind made by openssl; the client keeps one TLS
+#     context for all its sessions, as a sending MTA keeps its session cache.
 # Each repetition also sends the gateway workloads straight into the smarthost, with no server
 # between ("none"): as every message a relay takes must go into that one smtp-sink process as
 # well, this is the most that any relay can reach on the machine, shown as a ratio to Postfix
@@ -47,8 +51,10 @@ SCALE=${SCALE:-4}
 SUITE_PORT=2525
 POSTFIX_PORT=2526
 SINK_PORT=2527
+SUITE_TLS_PORT=2528
+POSTFIX_TLS_PORT=2529
 SERVERS=(suite postfix)
-WORKLOADS=(local-5k-50 local-5k-10 local-100k-50 local-100k-10 gateway-5k-50 gateway-100k-50 latency-5k-50)
+WORKLOADS=(local-5k-50 local-5k-10 local-100k-50 local-100k-10 gateway-5k-50 gateway-100k-50 latency-5k-50 tls-5k-50)
 SUITE_JAVA_OPTS="@$ROOT/smtp.app/jvm.options ${SUITE_JAVA_OPTS:-}"
 
 start_bench_suite() {
@@ -56,15 +62,27 @@ start_bench_suite() {
   rm -rf "$home"; mkdir -p "$home/conf"
   printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\nsmarthost="127.0.0.1:%s"\noutboundTls="none"\n' \
     $SINK_PORT > "$home/conf/smtp.delivery.config"
+  printf 'address="127.0.0.1"\nport=I"%s"\ntlsMode="starttls"\n' $SUITE_TLS_PORT \
+    > "$home/conf/smtp.server.binding-tls.config"
   start_suite "$home" $SUITE_PORT
+  await_port $SUITE_TLS_PORT || { log "the suite's STARTTLS binding did not open"; exit 1; }
 }
 
-# Postfix: bench.test to the discard transport, every other domain to the smarthost
+# Postfix: bench.test to the discard transport, every other domain to the smarthost; a second
+# smtpd that offers STARTTLS with a self-signed certificate of the suite's kind
 start_bench_postfix() {
+  local tls=$WORK/postfix-tls
+  mkdir -p "$tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=postfix.bench.test \
+    -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
   start_postfix "$WORK/postfix" $POSTFIX_PORT "relay_domains = bench.test
 relay_transport = discard
 relayhost = [127.0.0.1]:$SINK_PORT
-smtp_tls_security_level = none"
+smtp_tls_security_level = none
+smtpd_tls_cert_file = $tls/cert.pem
+smtpd_tls_key_file = $tls/key.pem" \
+    "127.0.0.1:$POSTFIX_TLS_PORT inet n - n - - smtpd -o smtpd_tls_security_level=may"
+  await_port $POSTFIX_TLS_PORT || { log "Postfix's STARTTLS smtpd did not open"; exit 1; }
 }
 
 stop_all() {
@@ -76,7 +94,12 @@ stop_all() {
 }
 trap stop_all EXIT
 
-port_of() { case $1 in suite) echo $SUITE_PORT ;; postfix) echo $POSTFIX_PORT ;; none) echo $SINK_PORT ;; esac; }
+port_of() { # SERVER [WORKLOAD]
+  case $1:${2:-} in
+    suite:tls-*) echo $SUITE_TLS_PORT ;; postfix:tls-*) echo $POSTFIX_TLS_PORT ;;
+    suite:*) echo $SUITE_PORT ;; postfix:*) echo $POSTFIX_PORT ;; none:*) echo $SINK_PORT ;;
+  esac
+}
 measured() { case $1 in suite) echo "$SUITE_PID" ;; postfix) echo "$WORK/postfix" ;; none) echo "$SINK_PID" ;; esac; }
 maildir() { echo "$WORK/suite/data/mail/bench.test/sink/new"; }
 postfix_queued() { find "$WORK/postfix/queue/incoming" "$WORK/postfix/queue/active" "$WORK/postfix/queue/deferred" -type f 2>/dev/null | wc -l; }
@@ -107,16 +130,19 @@ run_one() { # SERVER WORKLOAD
   local hz ticks0 ticks1 t0 t1 t2 rss p50=- p99=- refused=
   hz=$(getconf CLK_TCK)
   ticks0=$(cpu_ticks "$who"); t0=$(date +%s.%N)
-  if [ "$kind" = latency ]; then
-    local line
-    line=$(java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 "$(port_of "$server")" "$sessions" "$count" $size per-message $rcpt)
+  if [ "$kind" = latency ] || [ "$kind" = tls ]; then
+    local line starttls=
+    [ "$kind" = tls ] && starttls=starttls
+    line=$(java "$ROOT/bench/SmtpLoad.java" 127.0.0.1 "$(port_of "$server" "$workload")" "$sessions" "$count" $size \
+      per-message $rcpt $starttls)
+    [[ $line == *" failures=0 "* ]] || { log "$server $workload: $line"; refused=1; }
     p50=$(grep -o 'p50=[0-9.]*' <<< "$line" | cut -d= -f2)
     p99=$(grep -o 'p99=[0-9.]*' <<< "$line" | cut -d= -f2)
   else
     smtp-source -s "$sessions" -m "$count" -l $size -f load@bench.test -t $rcpt -M load.bench.test \
       127.0.0.1:"$(port_of "$server")" || refused=1
   fi
-  if [ -n "$refused" ]; then # smtp-source gives up at the first refusal: the run counts as no messages at all
+  if [ -n "$refused" ]; then # smtp-source gives up at the first refusal: a run with one counts as no messages at all
     log "$server $workload: a message was refused; the run counts as 0"
     echo "0 0 0 0 - -" > "$WORK/run.out"
     return
@@ -201,7 +227,7 @@ main() {
   for workload in "${WORKLOADS[@]}"; do
     grep -q " $workload suite " "$results" || continue
     local p99=-
-    [[ $workload == latency-* ]] && p99=$(ratios "$results" "$workload" suite 9 | median_spread)
+    [[ $workload == latency-* || $workload == tls-* ]] && p99=$(ratios "$results" "$workload" suite 9 | median_spread)
     printf '%-16s | %-20s %-20s %-20s %-20s %-20s %s\n' "$workload" \
       "$(ratios "$results" "$workload" suite 4 | median_spread)" \
       "$(ratios "$results" "$workload" suite 5 | median_spread)" \
