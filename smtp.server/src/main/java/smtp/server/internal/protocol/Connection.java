@@ -212,7 +212,6 @@ final class Connection implements Input.Source {
         return socket;
     }
 
-    /** @return "TLSv1.3 with cipher ..." once TLS runs, else null */
     /** @return "TLSv1.3 TLS_AES_256_GCM_SHA384", or null on a plain connection */
     String tlsCipher() {
         if (socket instanceof SSLSocket tls) {
@@ -222,6 +221,7 @@ final class Connection implements Input.Source {
         return null;
     }
 
+    /** @return "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", or null on a plain connection */
     String tlsDescription() {
         if (socket instanceof SSLSocket tls) {
             SSLSession session = tls.getSession();
