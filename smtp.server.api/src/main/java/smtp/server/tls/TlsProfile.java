@@ -1,9 +1,6 @@
 package smtp.server.tls;
 
-import java.io.IOException;
-import java.net.Socket;
-
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLEngine;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -14,8 +11,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * (the highest ranked service if several share it).
  * <p>
  * A profile may change its certificate while it is registered (when its files
- * change on disk): each {@link #wrap} uses the certificate of that moment, and
- * sockets wrapped before keep theirs.
+ * change on disk): each {@link #engine} uses the certificate of that moment,
+ * and connections started before keep theirs.
  */
 @ProviderType
 public interface TlsProfile {
@@ -27,15 +24,12 @@ public interface TlsProfile {
     String name();
 
     /**
-     * Layers server-side TLS over an accepted TCP connection, with this
-     * profile's certificate, protocols and cipher suites. The handshake is not
-     * started: it happens on the first read or write, or by
-     * {@link SSLSocket#startHandshake()}. Closing the returned socket closes
-     * {@code plain}.
+     * A server-side TLS engine for one connection, with this profile's
+     * certificate, protocols and cipher suites. Its handshake is not begun: the
+     * listener runs it over the accepted connection (implicit TLS, or after
+     * STARTTLS), and the session over it.
      *
-     * @param plain a connected socket, with no bytes of the handshake read from it yet
-     * @return the TLS socket over {@code plain}
-     * @throws IOException if the socket cannot be layered
+     * @return a new engine in server mode
      */
-    SSLSocket wrap(Socket plain) throws IOException;
+    SSLEngine engine();
 }

@@ -3,7 +3,7 @@
  * certificates: {@link smtp.server.tls.TlsProfile} services, selected by name
  * by each binding.
  */
-@Version("1.0.0")
+@Version("2.0.0")
 @Export
 package smtp.server.tls;
 

@@ -1,7 +1,5 @@
 package smtp.tls.internal;
 
-import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -9,7 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLEngine;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -80,7 +78,7 @@ public final class ConfiguredProfile implements TlsProfile {
     }
 
     @Override
-    public SSLSocket wrap(Socket plain) throws IOException {
-        return profile.wrap(plain);
+    public SSLEngine engine() {
+        return profile.engine();
     }
 }

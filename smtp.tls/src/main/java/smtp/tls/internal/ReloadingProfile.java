@@ -1,7 +1,6 @@
 package smtp.tls.internal;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -11,7 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLEngine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,13 +56,12 @@ final class ReloadingProfile implements TlsProfile {
     }
 
     @Override
-    public SSLSocket wrap(Socket plain) throws IOException {
+    public SSLEngine engine() {
         TlsSettings.Context context = current;
-        SSLSocket socket = (SSLSocket) context.sslContext().getSocketFactory()
-                .createSocket(plain, plain.getInetAddress().getHostAddress(), plain.getPort(), true);
-        socket.setUseClientMode(false);
-        socket.setSSLParameters(context.parameters());
-        return socket;
+        SSLEngine engine = context.sslContext().createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setSSLParameters(context.parameters());
+        return engine;
     }
 
     /** @return true if the files changed and the new material is in use */

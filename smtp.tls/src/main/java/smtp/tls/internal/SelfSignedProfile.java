@@ -1,14 +1,12 @@
 package smtp.tls.internal;
 
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLEngine;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -57,7 +55,7 @@ public final class SelfSignedProfile implements TlsProfile {
     }
 
     @Override
-    public SSLSocket wrap(Socket plain) throws IOException {
-        return profile.wrap(plain);
+    public SSLEngine engine() {
+        return profile.engine();
     }
 }

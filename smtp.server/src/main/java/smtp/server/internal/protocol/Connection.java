@@ -5,11 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One client connection: its socket (plain, or TLS once started), the bytes
@@ -17,23 +16,23 @@ import javax.net.ssl.SSLSocket;
  * ({@link Output}). Every read has a deadline: a command must arrive within the
  * idle timeout, and a message may take longer only as fast as it comes in at
  * the minimum data rate or more (as Postfix's per-request deadlines do), so
- * that a client sending a byte now and then cannot hold a session. A plain
- * connection reads without a socket timeout, under the watch of
- * {@link ReadTimeouts}; under TLS, the socket's timeout enforces the deadline.
+ * that a client sending a byte now and then cannot hold a session. The socket
+ * is read without a timeout, under the watch of {@link ReadTimeouts}, also
+ * under TLS ({@link TlsLayer}), whose records are read the same way.
  */
 final class Connection implements Input.Source {
 
     private final Socket plain;
-    private Socket socket;
-    private InputStream in;
-    private OutputStream out;
+    private final InputStream in;
+    private final OutputStream out;
+    /** TLS, once started; null on a plain connection. */
+    private TlsLayer tls;
     final Input input;
     final Output output;
     private final long idleNanos;
     private final long nanosPerByte;
     private long deadline;
     private boolean metered;
-    private int soTimeout = -1;
     private final ReadTimeouts watch;
     /** Whether the watch knows this connection: from its first plain read on, so that one never run is not left there. */
     private boolean watched;
@@ -53,7 +52,6 @@ final class Connection implements Input.Source {
     Connection(Socket socket, long idleTimeoutMillis, int minDataRate, ReadTimeouts watch) throws IOException {
         this.plain = socket;
         this.watch = watch;
-        this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.input = new Input(this);
@@ -97,7 +95,7 @@ final class Connection implements Input.Source {
         if (left <= 0) {
             throw timedOut();
         }
-        int n = socket == plain ? watchedRead(buffer, offset, length) : socketTimedRead(buffer, offset, length, left);
+        int n = tls == null ? watchedRead(buffer, offset, length) : tlsRead(buffer, offset, length);
         if (n < 0) {
             throw closedByServer ? lost(null) : new ConnectionLost(ConnectionLost.Cause.CLIENT_GONE, "the client closed the connection");
         }
@@ -141,16 +139,11 @@ final class Connection implements Input.Source {
         }
     }
 
-    private int socketTimedRead(byte[] buffer, int offset, int length, long left) throws IOException {
-        int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
-        if (timeout != soTimeout) {
-            socket.setSoTimeout(timeout);
-            soTimeout = timeout;
-        }
+    private int tlsRead(byte[] buffer, int offset, int length) throws IOException {
         try {
-            return in.read(buffer, offset, length);
-        } catch (SocketTimeoutException e) {
-            throw timedOut();
+            return tls.read(buffer, offset, length);
+        } catch (ConnectionLost e) {
+            throw e;
         } catch (IOException e) {
             throw lost(e);
         }
@@ -184,38 +177,48 @@ final class Connection implements Input.Source {
         flush();
     }
 
-    /** From now on the session runs over TLS on this socket, layered over the plain one; the read-ahead is dropped. */
-    void secured(SSLSocket tls) throws IOException {
-        socket = tls;
-        soTimeout = -1;
-        in = tls.getInputStream();
-        out = tls.getOutputStream();
-        input.switchTo(this);
-        output.switchTo(out);
-    }
-
-    /** Runs the TLS handshake within the idle timeout. */
-    void handshake(SSLSocket tls) throws IOException {
-        tls.setSoTimeout((int) TimeUnit.NANOSECONDS.toMillis(idleNanos));
+    /**
+     * Runs a TLS handshake with this engine, within the idle timeout; once it succeeded, the session runs over TLS
+     * and the read-ahead is dropped.
+     *
+     * @param buffers the TLS layers' shared buffers, of {@link TlsLayer#BUFFER} bytes
+     *
+     * @throws IOException if the handshake failed or took too long; the connection stays as it was, to be closed
+     */
+    void startTls(SSLEngine engine, BufferPool buffers) throws IOException {
+        TlsLayer layer = new TlsLayer(engine, this::watchedRead, out, buffers);
+        startRequest();
         try {
-            tls.startHandshake();
-        } catch (SocketTimeoutException e) {
-            throw new ConnectionLost(ConnectionLost.Cause.IDLE, "the TLS handshake took too long");
+            layer.handshake();
+        } catch (ConnectionLost e) {
+            layer.release();
+            if (e.cause == ConnectionLost.Cause.IDLE) {
+                throw new ConnectionLost(ConnectionLost.Cause.IDLE, "the TLS handshake took too long");
+            }
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            layer.release();
+            throw e;
         }
-    }
+        tls = layer;
+        input.switchTo(this);
+        output.switchTo(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
 
-    Socket plainSocket() {
-        return plain;
-    }
-
-    Socket socket() {
-        return socket;
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                layer.write(bytes, offset, length);
+            }
+        });
     }
 
     /** @return "TLSv1.3 TLS_AES_256_GCM_SHA384", or null on a plain connection */
     String tlsCipher() {
-        if (socket instanceof SSLSocket tls) {
-            SSLSession session = tls.getSession();
+        if (tls != null) {
+            SSLSession session = tls.session();
             return session.getProtocol() + " " + session.getCipherSuite();
         }
         return null;
@@ -223,11 +226,15 @@ final class Connection implements Input.Source {
 
     /** @return "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", or null on a plain connection */
     String tlsDescription() {
-        if (socket instanceof SSLSocket tls) {
-            SSLSession session = tls.getSession();
+        if (tls != null) {
+            SSLSession session = tls.session();
             return session.getProtocol() + " with cipher " + session.getCipherSuite();
         }
         return null;
+    }
+
+    Socket plainSocket() {
+        return plain;
     }
 
     InetSocketAddress remote() {
@@ -241,26 +248,30 @@ final class Connection implements Input.Source {
     /** Closes the connection from another thread; the session's blocked read ends. */
     void closeByServer() {
         closedByServer = true;
-        close();
+        closeSocket();
     }
 
     boolean closedByServer() {
         return closedByServer;
     }
 
+    /** Closes the connection at the end of its session (from its thread), closing TLS first if it runs. */
     void close() {
+        if (tls != null) {
+            if (!closedByServer) {
+                tls.closeOutbound();
+            }
+            tls.release();
+        }
+        closeSocket();
+    }
+
+    private void closeSocket() {
         watch.unwatch(this);
         try {
-            socket.close();
+            plain.close();
         } catch (IOException e) {
             // closing anyway
-        }
-        if (socket != plain) {
-            try {
-                plain.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
         }
     }
 }

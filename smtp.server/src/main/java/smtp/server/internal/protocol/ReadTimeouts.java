@@ -6,13 +6,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ends the reads of plain connections that waited past their deadline. A read
- * with a socket timeout costs three system calls on the JDK's sockets (a read
- * that finds nothing, a poll, the read again); a plain blocking read costs one.
- * So plain connections read without a timeout, and one timer looks at all of
- * them a few times a second, shutting the input of any that waits too long:
- * its session then answers with its timeout reply. Connections under TLS keep
- * their socket timeouts.
+ * Ends the reads of connections that waited past their deadline. A read with a
+ * socket timeout costs three system calls on the JDK's sockets (a read that
+ * finds nothing, a poll, the read again); a plain blocking read costs one. So
+ * connections read without a timeout (under TLS too: its records are read the
+ * same way), and one timer looks at all of them a few times a second, shutting
+ * the input of any that waits too long: its session then answers with its
+ * timeout reply.
  */
 public final class ReadTimeouts {
 

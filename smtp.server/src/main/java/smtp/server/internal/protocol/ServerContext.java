@@ -38,6 +38,8 @@ public final class ServerContext {
     final BufferPool inputBuffers = new BufferPool(64 * 1024, 64, BufferPool.limitFor(64 * 1024, 8));
     /** The output buffers of the DATA readers. */
     final BufferPool dataBuffers = new BufferPool(DataReader.BUFFER, 64, BufferPool.limitFor(DataReader.BUFFER, 16));
+    /** The records and plaintext of TLS connections, held only while bytes are in them. */
+    final BufferPool tlsBuffers = new BufferPool(TlsLayer.BUFFER, 64, BufferPool.limitFor(TlsLayer.BUFFER, 16));
 
     public ServerContext(String hostName, String softwareName, Limits limits, Sessions sessions, Pipeline pipeline,
             RecipientPolicy recipients, Authenticators authenticators, AuthGate authGate,

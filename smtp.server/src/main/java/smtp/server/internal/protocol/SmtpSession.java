@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
-import javax.net.ssl.SSLSocket;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -241,14 +240,12 @@ public final class SmtpSession implements Runnable, SessionInfo.Control {
                     settings.tlsProfile());
             return false;
         }
-        SSLSocket tls = profile.wrap(connection.plainSocket());
         try {
-            connection.handshake(tls);
+            connection.startTls(profile.engine(), context.tlsBuffers);
         } catch (IOException e) {
             LOG.info("TLS handshake with {} failed: {}; connection closed", info.clientAddress(), Printable.of(e.getMessage()));
             return false;
         }
-        connection.secured(tls);
         info.tlsStarted(connection.tlsCipher());
         return true;
     }

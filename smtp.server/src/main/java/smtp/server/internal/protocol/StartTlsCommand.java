@@ -2,8 +2,6 @@ package smtp.server.internal.protocol;
 
 import java.io.IOException;
 
-import javax.net.ssl.SSLSocket;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,10 +46,8 @@ final class StartTlsCommand {
         Connection connection = session.connection;
         int pipelined = connection.input.available();
         connection.send("220 2.0.0 Ready to start TLS");
-        SSLSocket tls;
         try {
-            tls = profile.wrap(connection.plainSocket());
-            connection.handshake(tls);
+            connection.startTls(profile.engine(), session.context.tlsBuffers);
         } catch (IOException | RuntimeException e) {
             LOG.info("STARTTLS with {} failed: {}; connection closed", session.info.clientAddress(), Printable.of(e.getMessage()));
             session.quit = true;
@@ -61,7 +57,6 @@ final class StartTlsCommand {
             session.context.warnings.warn(LOG, "starttls-pipelined", "{} sent {} bytes behind STARTTLS before the handshake; "
                     + "discarded", session.info.clientAddress(), pipelined);
         }
-        connection.secured(tls);
         session.info.tlsStarted(session.connection.tlsCipher());
         session.info.hello(null, false);
         session.info.authenticated(null);
