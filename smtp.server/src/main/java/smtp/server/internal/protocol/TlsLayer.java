@@ -49,6 +49,8 @@ final class TlsLayer {
     /** Plaintext unwrapped and not yet handed out, ready to be read (flipped); null when there is none. */
     private ByteBuffer appIn;
     private boolean inboundDone;
+    /** Whether the first handshake is over: from then on, a handshake under TLS 1.2 is the client's renegotiation. */
+    private boolean established;
 
     /**
      * @param engine  a server-side engine, its handshake not begun
@@ -73,6 +75,7 @@ final class TlsLayer {
         try {
             engine.beginHandshake();
             advance(engine.getHandshakeStatus());
+            established = true;
         } catch (SSLException e) {
             sendClosing();
             throw e;
@@ -84,7 +87,8 @@ final class TlsLayer {
     }
 
     /**
-     * Reads plaintext; handshake messages that come between (a key update, a renegotiation) are answered on the way.
+     * Reads plaintext; TLS 1.3's handshake messages that come between (a key update) are answered on the way. A
+     * renegotiation (TLS 1.2) fails the read: a connection has one handshake.
      *
      * @return bytes read, at least one, or -1 once the client closed TLS or the connection
      */
@@ -200,9 +204,14 @@ final class TlsLayer {
             return false;
         }
         HandshakeStatus status = result.getHandshakeStatus();
-        if (status != HandshakeStatus.NOT_HANDSHAKING && status != HandshakeStatus.FINISHED
-                && status != HandshakeStatus.NEED_UNWRAP) {
-            advance(status);
+        if (status != HandshakeStatus.NOT_HANDSHAKING && status != HandshakeStatus.FINISHED) {
+            if (established && !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+                // one handshake per connection: renegotiations would let a client spend the server's CPU at will
+                throw new SSLException("the client started a TLS renegotiation; refused");
+            }
+            if (status != HandshakeStatus.NEED_UNWRAP) {
+                advance(status);
+            }
         }
         return true;
     }

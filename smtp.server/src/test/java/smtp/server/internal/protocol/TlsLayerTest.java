@@ -38,7 +38,7 @@ import org.junit.Test;
 
 /**
  * The listener's TLS over real loopback sockets, against the JDK's TLS client: data both ways in records of every
- * size, key updates and renegotiation in mid-session, the ways a client ends a connection, a failed handshake, a
+ * size, a key update in mid-session, a renegotiation refused, the ways a client ends a connection, a failed handshake, a
  * reply written while the session waits in a read, and the handshake's deadline.
  */
 public class TlsLayerTest {
@@ -114,25 +114,40 @@ public class TlsLayerTest {
         assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
     }
 
+    /** The client sends half, sends a key update (it starts a handshake again on TLS 1.3), then the rest. */
     @Test(timeout = 60_000)
     public void aKeyUpdateInMidSessionIsTaken() throws Exception {
-        dataAcrossANewHandshake("TLSv1.3");
-    }
-
-    @Test(timeout = 60_000)
-    public void aRenegotiationInMidSessionIsAnswered() throws Exception {
-        dataAcrossANewHandshake("TLSv1.2");
-    }
-
-    /** The client sends half, starts a handshake again (TLS 1.3: a key update; TLS 1.2: a renegotiation), then the rest. */
-    private void dataAcrossANewHandshake(String protocol) throws Exception {
         byte[] data = new byte[100_000];
         new Random(11).nextBytes(data);
         Future<String> served = serveEcho(data.length);
-        try (SSLSocket socket = connect(protocol)) {
+        try (SSLSocket socket = connect("TLSv1.3")) {
             assertArrayEquals(data, sendAndReadBack(socket, data, true));
         }
-        assertEquals(protocol, served.get(30, TimeUnit.SECONDS));
+        assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test(timeout = 60_000)
+    public void aRenegotiationInMidSessionIsRefusedAndEndsTheConnection() throws Exception {
+        Future<IOException> served = threads.submit(() -> {
+            try (Socket socket = listening.accept()) {
+                TlsLayer tls = layer(socket);
+                tls.handshake();
+                byte[] buffer = new byte[64];
+                assertEquals(6, tls.read(buffer, 0, buffer.length));
+                tls.write(buffer, 0, 6);
+                IOException refused = assertThrows(IOException.class, () -> tls.read(buffer, 0, buffer.length));
+                tls.release();
+                return refused;
+            }
+        });
+        try (SSLSocket socket = connect("TLSv1.2")) {
+            socket.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertEquals("NOOP\r\n", new String(socket.getInputStream().readNBytes(6), StandardCharsets.US_ASCII));
+            socket.startHandshake(); // sends its hello; the handshake would go on in the reads
+            assertEquals("the client started a TLS renegotiation; refused", served.get(30, TimeUnit.SECONDS).getMessage());
+            assertEquals("the connection ends, nothing more comes", -1, readOrEnd(socket.getInputStream()));
+        }
     }
 
     @Test(timeout = 60_000)
@@ -288,6 +303,15 @@ public class TlsLayerTest {
         socket.setSoTimeout(30_000);
         socket.startHandshake();
         return socket;
+    }
+
+    /** @return the next byte, or -1 at the end of the stream or when the connection failed */
+    private static int readOrEnd(InputStream in) {
+        try {
+            return in.read();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Reads {@code length} bytes in reads of whatever size comes, and sends each read back at once. */
