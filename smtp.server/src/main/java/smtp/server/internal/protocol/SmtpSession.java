@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -128,17 +128,11 @@ public class TlsLayerTest {
 
     @Test(timeout = 60_000)
     public void aRenegotiationInMidSessionIsRefusedAndEndsTheConnection() throws Exception {
-        Future<IOException> served = threads.submit(() -> {
-            try (Socket socket = listening.accept()) {
-                TlsLayer tls = layer(socket);
-                tls.handshake();
-                byte[] buffer = new byte[64];
-                assertEquals(6, tls.read(buffer, 0, buffer.length));
-                tls.write(buffer, 0, 6);
-                IOException refused = assertThrows(IOException.class, () -> tls.read(buffer, 0, buffer.length));
-                tls.release();
-                return refused;
-            }
+        Future<IOException> served = serve(tls -> {
+            byte[] buffer = new byte[64];
+            assertEquals(6, tls.read(buffer, 0, buffer.length));
+            tls.write(buffer, 0, 6);
+            return assertThrows(IOException.class, () -> tls.read(buffer, 0, buffer.length));
         });
         try (SSLSocket socket = connect("TLSv1.2")) {
             socket.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -152,18 +146,13 @@ public class TlsLayerTest {
 
     @Test(timeout = 60_000)
     public void theClientsCloseNotifyEndsTheStreamAndTheServerClosesInTurn() throws Exception {
-        Future<Integer> served = threads.submit(() -> {
-            try (Socket socket = listening.accept()) {
-                TlsLayer tls = layer(socket);
-                tls.handshake();
-                byte[] buffer = new byte[64];
-                int n = tls.read(buffer, 0, buffer.length);
-                assertEquals("QUIT\r\n", new String(buffer, 0, n, StandardCharsets.US_ASCII));
-                int end = tls.read(buffer, 0, buffer.length);
-                tls.closeOutbound();
-                tls.release();
-                return end;
-            }
+        Future<Integer> served = serve(tls -> {
+            byte[] buffer = new byte[64];
+            int n = tls.read(buffer, 0, buffer.length);
+            assertEquals("QUIT\r\n", new String(buffer, 0, n, StandardCharsets.US_ASCII));
+            int end = tls.read(buffer, 0, buffer.length);
+            tls.closeOutbound();
+            return end;
         });
         try (SSLSocket socket = connect("TLSv1.3")) {
             socket.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -176,17 +165,12 @@ public class TlsLayerTest {
 
     @Test(timeout = 60_000)
     public void aConnectionClosedWithoutCloseNotifyEndsTheStream() throws Exception {
-        Future<Integer> served = threads.submit(() -> {
-            try (Socket socket = listening.accept()) {
-                TlsLayer tls = layer(socket);
-                tls.handshake();
-                byte[] buffer = new byte[64];
-                assertEquals(5, tls.read(buffer, 0, buffer.length));
-                int end = tls.read(buffer, 0, buffer.length);
-                tls.closeOutbound(); // to a closed connection: nothing is thrown
-                tls.release();
-                return end;
-            }
+        Future<Integer> served = serve(tls -> {
+            byte[] buffer = new byte[64];
+            assertEquals(5, tls.read(buffer, 0, buffer.length));
+            int end = tls.read(buffer, 0, buffer.length);
+            tls.closeOutbound(); // to a closed connection: nothing is thrown
+            return end;
         });
         Socket raw = new Socket(InetAddress.getLoopbackAddress(), listening.getLocalPort());
         SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket(raw, "localhost", listening.getLocalPort(), false);
@@ -219,22 +203,17 @@ public class TlsLayerTest {
 
     @Test(timeout = 60_000)
     public void aReplyWrittenFromAnotherThreadWhileTheSessionReadsArrives() throws Exception {
-        Future<Integer> served = threads.submit(() -> {
-            try (Socket socket = listening.accept()) {
-                TlsLayer tls = layer(socket);
-                tls.handshake();
-                Future<?> reply = threads.submit(() -> {
-                    Thread.sleep(200); // the session is in its read by then
-                    byte[] text = "421 4.3.2 shutting down\r\n".getBytes(StandardCharsets.US_ASCII);
-                    tls.write(text, 0, text.length);
-                    return null;
-                });
-                byte[] buffer = new byte[64];
-                int n = tls.read(buffer, 0, buffer.length);
-                reply.get(10, TimeUnit.SECONDS);
-                tls.release();
-                return n;
-            }
+        Future<Integer> served = serve(tls -> {
+            Future<?> reply = threads.submit(() -> {
+                Thread.sleep(200); // the session is in its read by then
+                byte[] text = "421 4.3.2 shutting down\r\n".getBytes(StandardCharsets.US_ASCII);
+                tls.write(text, 0, text.length);
+                return null;
+            });
+            byte[] buffer = new byte[64];
+            int n = tls.read(buffer, 0, buffer.length);
+            reply.get(10, TimeUnit.SECONDS);
+            return n;
         });
         try (SSLSocket socket = connect("TLSv1.3")) {
             byte[] line = new byte[25];
@@ -271,16 +250,31 @@ public class TlsLayerTest {
         }
     }
 
-    /** @return the protocol of the session, once it sent back as many bytes as it read */
-    private Future<String> serveEcho(int length) {
+    /** What the server does over a connection whose handshake is done. */
+    private interface Served<T> {
+        T run(TlsLayer tls) throws Exception;
+    }
+
+    /** Accepts one connection, runs the handshake, then {@code body}; the layer's buffers go back at the end. */
+    private <T> Future<T> serve(Served<T> body) {
         return threads.submit(() -> {
             try (Socket socket = listening.accept()) {
                 TlsLayer tls = layer(socket);
-                tls.handshake();
-                echo(tls, length);
-                tls.release();
-                return tls.session().getProtocol();
+                try {
+                    tls.handshake();
+                    return body.run(tls);
+                } finally {
+                    tls.release();
+                }
             }
+        });
+    }
+
+    /** @return the protocol of the session, once it sent back as many bytes as it read */
+    private Future<String> serveEcho(int length) {
+        return serve(tls -> {
+            echo(tls, length);
+            return tls.session().getProtocol();
         });
     }
 
