@@ -79,15 +79,19 @@ final class SmtpClient implements Closeable {
         return new SmtpClient(host, port, false, source);
     }
 
-    /** After a 220 to STARTTLS: layers TLS over the connection and reads from it from now on. */
-    void startTls() throws IOException {
-        socket = handshake(socket);
+    /**
+     * After a 220 to STARTTLS: layers TLS over the connection and reads from it from now on.
+     *
+     * @param protocols the TLS versions to offer ("TLSv1.2"); none: the JDK's default
+     */
+    void startTls(String... protocols) throws IOException {
+        socket = handshake(socket, protocols);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
     /** A TLS client that accepts any certificate: the tests look at the certificate themselves. */
-    private static SSLSocket handshake(Socket plain) throws IOException {
+    private static SSLSocket handshake(Socket plain, String... protocols) throws IOException {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new X509TrustManager() {
@@ -104,11 +108,19 @@ final class SmtpClient implements Closeable {
             }}, null);
             SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain,
                     plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+            if (protocols.length > 0) {
+                tls.setEnabledProtocols(protocols);
+            }
             tls.startHandshake();
             return tls;
         } catch (GeneralSecurityException e) {
             throw new IOException(e);
         }
+    }
+
+    /** Starts a new TLS handshake on the connection (TLS 1.2: a renegotiation; it goes on in the next reads). */
+    void renegotiate() throws IOException {
+        ((SSLSocket) socket).startHandshake();
     }
 
     /** The certificate the server presented. */

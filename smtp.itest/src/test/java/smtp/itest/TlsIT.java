@@ -16,6 +16,8 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import javax.net.ssl.SSLException;
+
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -242,6 +244,36 @@ public class TlsIT extends SuiteSupport {
             // the first reply over TLS answers the first command sent over TLS: nothing injected ran
             SmtpClient.expect(client.command("EHLO tls.test"), 250);
             assertEquals("503 5.5.1 Error: need MAIL command", client.command("RCPT TO:<bob@example.org>").toString());
+        }
+    }
+
+    @Test
+    public void aTls12RenegotiationEndsTheConnectionAndTheNextClientIsServed() throws Exception {
+        configureDelivery("bob@example.org");
+        profileMain("one.test");
+        int port = binding("starttls", "main");
+        startSuite();
+        awaitListening("127.0.0.1", port);
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO tls.test"), 250);
+            SmtpClient.expect(client.command("STARTTLS"), 220);
+            client.startTls("TLSv1.2");
+            SmtpClient.expect(client.command("EHLO tls.test"), 250);
+            client.renegotiate();
+            String answer;
+            try {
+                answer = client.readUntilClosed();
+            } catch (SSLException ended) { // the handshake the client started ended with the connection
+                answer = "";
+            }
+            assertEquals("nothing after the renegotiation's hello, then the end", "", answer);
+        }
+        try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
+            SmtpClient.expect(client.command("EHLO tls.test"), 250);
+            SmtpClient.expect(client.command("STARTTLS"), 220);
+            client.startTls("TLSv1.2");
+            SmtpClient.expect(client.command("EHLO tls.test"), 250);
+            SmtpClient.expect(client.send("alice@client.test", List.of("bob@example.org"), MailFlowIT.MESSAGE), 250);
         }
     }
 
