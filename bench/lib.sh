@@ -173,11 +173,12 @@ hwm_kib() { # the peak resident memory of one process since it started
 }
 
 # median and spread of numbers on stdin: "median (min-max)"
-median_spread() {
-  sort -g | awk '{ v[NR] = $1 } END {
+median_spread() { # [DECIMALS, 2 unless given]
+  sort -g | awk -v d="${1:-2}" '{ v[NR] = $1 } END {
     if (NR == 0) { print "-"; exit }
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+    f = "%." d "f"
+    printf f " (" f "-" f ")", m, v[1], v[NR] }'
 }
 
 # ratios RESULTS WORKLOAD SERVER COLUMN: for each repetition, SERVER's value in COLUMN divided by

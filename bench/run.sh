@@ -35,9 +35,11 @@
 # per repetition and workload, the suite and Postfix one after the other, in an order that
 # alternates. Per run: accepted messages per second, end-to-end messages per second (until
 # the last one is in the Maildir, at the smarthost, or out of Postfix's queue), CPU ms per
-# message of the server's processes until then, their resident memory at the end of the run;
-# then the medians of the per-repetition ratios to Postfix with their spread (min-max), and
-# the suite's peak resident memory since it started (with ONLY, under the selected workloads
+# message of the server's processes until then, their resident memory at the end of the run,
+# and for the suite its peak resident memory during the run (the kernel's high-water mark,
+# reset before the run through /proc/PID/clear_refs); then the medians of the per-repetition
+# ratios to Postfix with their spread (min-max), the suite's peak memory during each
+# workload's runs, and its peak since it started (with ONLY, under the selected workloads
 # alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,7 +120,21 @@ clear_stored() {
   start_sink $SINK_PORT "$WORK/sink.out"
 }
 
-# one run: writes "accepted/s e2e/s cpu-ms-per-message rss-MiB p50-ms p99-ms" into $WORK/run.out
+# The kernel keeps one high-water mark of a process's resident memory (VmHWM), which
+# /proc/PID/clear_refs resets: the suite's since start is the largest of those read before
+# each reset and at the end.
+SINCE_START_KIB=0
+PEAK_KIB=0
+read_suite_peak() { # PEAK_KIB: the suite's peak since the last reset
+  PEAK_KIB=$(hwm_kib "$SUITE_PID")
+  [ "$PEAK_KIB" -le "$SINCE_START_KIB" ] || SINCE_START_KIB=$PEAK_KIB
+}
+reset_suite_peak() {
+  read_suite_peak
+  echo 5 > /proc/"$SUITE_PID"/clear_refs
+}
+
+# one run: writes "accepted/s e2e/s cpu-ms-per-message rss-MiB p50-ms p99-ms peak-MiB" into $WORK/run.out
 run_one() { # SERVER WORKLOAD
   local server=$1 workload=$2 size sessions rcpt=sink@bench.test
   IFS=- read -r kind kib sessions <<< "$workload"
@@ -127,8 +143,9 @@ run_one() { # SERVER WORKLOAD
   local count=$((size > 5120 ? 500 * SCALE : 2500 * SCALE))
   clear_stored
   local who; who=$(measured "$server")
-  local hz ticks0 ticks1 t0 t1 t2 rss p50=- p99=- refused=
+  local hz ticks0 ticks1 t0 t1 t2 rss p50=- p99=- peak=- refused=
   hz=$(getconf CLK_TCK)
+  [ "$server" != suite ] || reset_suite_peak
   ticks0=$(cpu_ticks "$who"); t0=$(date +%s.%N)
   if [ "$kind" = latency ] || [ "$kind" = tls ]; then
     local line starttls=
@@ -144,7 +161,7 @@ run_one() { # SERVER WORKLOAD
   fi
   if [ -n "$refused" ]; then # smtp-source gives up at the first refusal: a run with one counts as no messages at all
     log "$server $workload: a message was refused; the run counts as 0"
-    echo "0 0 0 0 - -" > "$WORK/run.out"
+    echo "0 0 0 0 - - -" > "$WORK/run.out"
     return
   fi
   t1=$(date +%s.%N)
@@ -156,9 +173,10 @@ run_one() { # SERVER WORKLOAD
   done
   t2=$(date +%s.%N)
   ticks1=$(cpu_ticks "$who")
+  if [ "$server" = suite ]; then read_suite_peak; peak=$((PEAK_KIB / 1024)); fi
   awk -v n="$count" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v c="$((ticks1 - ticks0))" -v hz="$hz" -v rss="$rss" \
-    -v p50="$p50" -v p99="$p99" \
-    'BEGIN { printf "%.0f %.0f %.3f %.0f %s %s\n", n / (t1 - t0), n / (t2 - t0), c * 1000 / hz / n, rss / 1024, p50, p99 }' \
+    -v p50="$p50" -v p99="$p99" -v peak="$peak" \
+    'BEGIN { printf "%.0f %.0f %.3f %.0f %s %s %s\n", n / (t1 - t0), n / (t2 - t0), c * 1000 / hz / n, rss / 1024, p50, p99, peak }' \
     > "$WORK/run.out"
 }
 
@@ -199,12 +217,17 @@ main() {
       if jit_settled "$SUITE_PID" && [ $rounds -ge 2 ]; then break; fi
       [ $rounds -lt 12 ] || { log "suite: the JIT was still compiling after $rounds rounds"; break; }
     done
-    log "warmed up $server: $rounds round(s)"
+    if [ "$server" = suite ]; then
+      read_suite_peak
+      log "warmed up suite: $rounds round(s), its peak resident memory since start $((SINCE_START_KIB / 1024)) MiB"
+    else
+      log "warmed up $server: $rounds round(s)"
+    fi
   done
   local results=$WORK/results
   : > "$results"
-  printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s\n' rep workload server "accepted/s" "e2e/s" "cpu ms/m" \
-    "rss MiB" "p50 ms" "p99 ms"
+  printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s %9s\n' rep workload server "accepted/s" "e2e/s" "cpu ms/m" \
+    "rss MiB" "p50 ms" "p99 ms" "peak MiB"
   for rep in $(seq 1 "$REPS"); do
     for workload in "${WORKLOADS[@]}"; do
       selected "$workload" || continue
@@ -213,29 +236,31 @@ main() {
       [[ $workload == gateway-* ]] && order+=(none)
       for server in "${order[@]}"; do
         run_one "$server" "$workload"
-        read -r accepted e2e cpu rss p50 p99 < "$WORK/run.out"
-        printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s\n' "$rep" "$workload" "$server" "$accepted" "$e2e" \
-          "$cpu" "$rss" "$p50" "$p99"
-        echo "$rep $workload $server $accepted $e2e $cpu $rss $p50 $p99" >> "$results"
+        read -r accepted e2e cpu rss p50 p99 peak < "$WORK/run.out"
+        printf '%-4s %-16s %-8s | %10s %9s %9s %8s %8s %8s %9s\n' "$rep" "$workload" "$server" "$accepted" "$e2e" \
+          "$cpu" "$rss" "$p50" "$p99" "$peak"
+        echo "$rep $workload $server $accepted $e2e $cpu $rss $p50 $p99 $peak" >> "$results"
       done
     done
   done
   echo
   echo "medians over $REPS repetitions of the per-repetition ratios to Postfix (min-max)"
-  printf '%-16s | %-20s %-20s %-20s %-20s %-20s %-20s\n' workload accepted end-to-end "cpu ms/m suite" \
-    "cpu ms/m postfix" "p99 suite/postfix" "no server e2e"
+  printf '%-16s | %-20s %-20s %-20s %-20s %-20s %-20s %s\n' workload accepted end-to-end "cpu ms/m suite" \
+    "cpu ms/m postfix" "p99 suite/postfix" "no server e2e" "peak MiB suite"
   for workload in "${WORKLOADS[@]}"; do
     grep -q " $workload suite " "$results" || continue
     local p99=-
     [[ $workload == latency-* || $workload == tls-* ]] && p99=$(ratios "$results" "$workload" suite 9 | median_spread)
-    printf '%-16s | %-20s %-20s %-20s %-20s %-20s %s\n' "$workload" \
+    printf '%-16s | %-20s %-20s %-20s %-20s %-20s %-20s %s\n' "$workload" \
       "$(ratios "$results" "$workload" suite 4 | median_spread)" \
       "$(ratios "$results" "$workload" suite 5 | median_spread)" \
       "$(column "$results" "$workload" suite 6 | median_spread)" \
       "$(column "$results" "$workload" postfix 6 | median_spread)" "$p99" \
-      "$(ratios "$results" "$workload" none 5 | median_spread)"
+      "$(ratios "$results" "$workload" none 5 | median_spread)" \
+      "$(column "$results" "$workload" suite 10 | grep -v '^-$' | median_spread 0)"
   done
   echo
-  echo "the suite's peak resident memory since it started: $(( $(hwm_kib "$SUITE_PID") / 1024 )) MiB"
+  read_suite_peak
+  echo "the suite's peak resident memory since it started: $((SINCE_START_KIB / 1024)) MiB"
 }
 main "$@"
