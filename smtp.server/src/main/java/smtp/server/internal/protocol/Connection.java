@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 
+import smtp.tlslayer.BufferPool;
+import smtp.tlslayer.TlsLayer;
+
 /**
  * One client connection: its socket (plain, or TLS once started), the bytes
  * read ahead ({@link Input}) and the replies waiting to go out
@@ -202,17 +205,7 @@ final class Connection implements Input.Source {
         }
         tls = layer;
         input.switchTo(this);
-        output.switchTo(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
-                layer.write(bytes, offset, length);
-            }
-        });
+        output.switchTo(layer.output());
     }
 
     /** @return "TLSv1.3 TLS_AES_256_GCM_SHA384", or null on a plain connection */

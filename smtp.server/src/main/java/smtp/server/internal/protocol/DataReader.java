@@ -3,6 +3,8 @@ package smtp.server.internal.protocol;
 import java.io.IOException;
 import java.io.InputStream;
 
+import smtp.tlslayer.BufferPool;
+
 /**
  * Reads the message after DATA, strictly (RFC 5321 4.1.1.4 and 4.5.2): it ends
  * only at CRLF "." CRLF where both line breaks are real CRLFs, and a leading

@@ -12,6 +12,8 @@ import smtp.server.internal.session.Errors;
 import smtp.server.internal.session.Sessions;
 import smtp.server.internal.session.Warnings;
 import smtp.server.tls.TlsProfile;
+import smtp.tlslayer.BufferPool;
+import smtp.tlslayer.TlsLayer;
 
 /** What every session of the listener shares: its settings, its registry and the services it uses. */
 public final class ServerContext {

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.Test;
 
+import smtp.tlslayer.BufferPool;
+
 public class DataReaderTest {
 
     /** One buffer that the readers of the tests use one after another: what a reader leaves in it must not matter. */

@@ -1,4 +1,4 @@
-package smtp.server.internal.protocol;
+package smtp.tlslayer;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;

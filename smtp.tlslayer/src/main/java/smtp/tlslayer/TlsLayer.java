@@ -1,6 +1,7 @@
-package smtp.server.internal.protocol;
+package smtp.tlslayer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
@@ -11,10 +12,11 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Server-side TLS over a connection's plain bytes, run by an {@link SSLEngine}
- * in the session's own thread: records are read through the connection (with
- * its deadlines) and unwrapped here, and replies are wrapped here and written
- * to the socket.
+ * TLS over a connection's plain bytes, run by an {@link SSLEngine} in the
+ * thread that reads: records are read through the connection (with its
+ * deadlines) and unwrapped here, and what is sent is wrapped here and written to
+ * the socket. The listener runs it as the server (after STARTTLS, or at once on
+ * an implicit TLS binding), the relay as the client of another server.
  * <p>
  * Not an {@code SSLSocket}: up to Java 18 every {@code SSLSocket} has a
  * finalizer, so a closed one (with its buffers and session) stays in the heap
@@ -27,16 +29,16 @@ import javax.net.ssl.SSLSession;
  * One thread reads; writes may come from another one (a reply sent while
  * draining), so they are serialized here.
  */
-final class TlsLayer {
+public final class TlsLayer {
 
     /** Where the TLS records come from. */
-    interface Network {
+    public interface Network {
         /** @return bytes read, at least one, or -1 at the end of the stream */
         int read(byte[] buffer, int offset, int length) throws IOException;
     }
 
     /** The size of the pooled buffers: a TLS record of the largest size, and its plaintext. */
-    static final int BUFFER = 17 * 1024;
+    public static final int BUFFER = 17 * 1024;
 
     private final SSLEngine engine;
     private final Network network;
@@ -49,17 +51,17 @@ final class TlsLayer {
     /** Plaintext unwrapped and not yet handed out, ready to be read (flipped); null when there is none. */
     private ByteBuffer appIn;
     private boolean inboundDone;
-    /** Whether the first handshake is over: from then on, a handshake under TLS 1.2 is the client's renegotiation. */
+    /** Whether the first handshake is over: from then on, a handshake under TLS 1.2 is a renegotiation. */
     private boolean established;
 
     /**
-     * @param engine  a server-side engine, its handshake not begun
+     * @param engine  an engine in the mode of this side (client or server), its handshake not begun
      * @param network the connection's plain bytes, read with its deadlines
      * @param out     the connection's plain output
      * @param buffers arrays of {@link #BUFFER} bytes, shared by the connections: a connection holds one only while
-     *                it has bytes in it, not while it waits for the client
+     *                it has bytes in it, not while it waits for the peer
      */
-    TlsLayer(SSLEngine engine, Network network, OutputStream out, BufferPool buffers) {
+    public TlsLayer(SSLEngine engine, Network network, OutputStream out, BufferPool buffers) {
         this.engine = engine;
         this.network = network;
         this.out = out;
@@ -67,11 +69,11 @@ final class TlsLayer {
     }
 
     /**
-     * Runs the handshake to its end. When it fails, the alert that says why is sent to the client if it can be.
+     * Runs the handshake to its end. When it fails, the alert that says why is sent to the peer if it can be.
      *
      * @throws IOException if it fails, or the connection does
      */
-    void handshake() throws IOException {
+    public void handshake() throws IOException {
         try {
             engine.beginHandshake();
             advance(engine.getHandshakeStatus());
@@ -82,7 +84,7 @@ final class TlsLayer {
         }
     }
 
-    SSLSession session() {
+    public SSLSession session() {
         return engine.getSession();
     }
 
@@ -90,9 +92,9 @@ final class TlsLayer {
      * Reads plaintext; TLS 1.3's handshake messages that come between (a key update) are answered on the way. A
      * renegotiation (TLS 1.2) fails the read: a connection has one handshake.
      *
-     * @return bytes read, at least one, or -1 once the client closed TLS or the connection
+     * @return bytes read, at least one, or -1 once the peer closed TLS or the connection
      */
-    int read(byte[] buffer, int offset, int length) throws IOException {
+    public int read(byte[] buffer, int offset, int length) throws IOException {
         while (appIn == null) {
             if (inboundDone || !unwrap()) {
                 return -1;
@@ -107,7 +109,7 @@ final class TlsLayer {
     }
 
     /** Encrypts and sends plaintext, in as many records as it takes. */
-    synchronized void write(byte[] buffer, int offset, int length) throws IOException {
+    public synchronized void write(byte[] buffer, int offset, int length) throws IOException {
         ByteBuffer plaintext = ByteBuffer.wrap(buffer, offset, length);
         while (plaintext.hasRemaining()) {
             SSLEngineResult result = wrapAndSend(plaintext);
@@ -116,26 +118,62 @@ final class TlsLayer {
             }
             if (result.bytesConsumed() == 0 && result.bytesProduced() == 0
                     && result.getHandshakeStatus() != HandshakeStatus.NEED_TASK) {
-                throw new SSLException("TLS cannot send now: its handshake waits for the client");
+                throw new SSLException("TLS cannot send now: its handshake waits for the " + peer());
             }
             runTasks(result.getHandshakeStatus());
         }
     }
 
     /** Sends the close_notify alert if the connection still takes it; the socket is closed by the caller. */
-    void closeOutbound() {
+    public void closeOutbound() {
         engine.closeOutbound();
         sendClosing();
     }
 
     /** Gives the buffers held back to the pool, when the connection is done: from the thread that reads. */
-    void release() {
+    public void release() {
         if (netIn != null) {
             netIn = give(netIn);
         }
         if (appIn != null) {
             appIn = give(appIn);
         }
+    }
+
+    /** @return the plaintext as a stream, read with {@link #read} */
+    public InputStream input() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                return length == 0 ? 0 : TlsLayer.this.read(buffer, offset, length);
+            }
+        };
+    }
+
+    /** @return a stream that sends what is written to it with {@link #write}, at once: buffer it to send less often */
+    public OutputStream output() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] buffer, int offset, int length) throws IOException {
+                TlsLayer.this.write(buffer, offset, length);
+            }
+        };
+    }
+
+    /** @return who is at the other end, for messages */
+    private String peer() {
+        return engine.getUseClientMode() ? "server" : "client";
     }
 
     /** Steps the handshake on until it no longer needs anything from this side. */
@@ -149,7 +187,7 @@ final class TlsLayer {
                 }
                 case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
                     if (!unwrap()) {
-                        throw new SSLException("the client closed the connection during the TLS handshake");
+                        throw new SSLException("the " + peer() + " closed the connection during the TLS handshake");
                     }
                     status = engine.getHandshakeStatus();
                 }
@@ -172,7 +210,7 @@ final class TlsLayer {
      * Unwraps the records read (reading from the network as needed, until one is whole) into {@link #appIn}, and
      * answers what they ask for.
      *
-     * @return false at the end of the stream, or when the client closed TLS
+     * @return false at the end of the stream, or when the peer closed TLS
      */
     private boolean unwrap() throws IOException {
         appIn = appIn == null ? take(engine.getSession().getApplicationBufferSize()) : appIn.compact();
@@ -206,8 +244,8 @@ final class TlsLayer {
         HandshakeStatus status = result.getHandshakeStatus();
         if (status != HandshakeStatus.NOT_HANDSHAKING && status != HandshakeStatus.FINISHED) {
             if (established && !"TLSv1.3".equals(engine.getSession().getProtocol())) {
-                // one handshake per connection: renegotiations would let a client spend the server's CPU at will
-                throw new SSLException("the client started a TLS renegotiation; refused");
+                // one handshake per connection: renegotiations would let a client spend the server's CPU at will, and a relay needs none
+                throw new SSLException("the " + peer() + " started a TLS renegotiation; refused");
             }
             if (status != HandshakeStatus.NEED_UNWRAP) {
                 advance(status);
@@ -216,7 +254,7 @@ final class TlsLayer {
         return true;
     }
 
-    /** @return false at the end of the stream: the client closed the connection without closing TLS */
+    /** @return false at the end of the stream: the peer closed the connection without closing TLS */
     private boolean readRecords() throws IOException {
         if (netIn == null) {
             netIn = take(engine.getSession().getPacketBufferSize());

@@ -1,4 +1,4 @@
-package smtp.server.internal.protocol;
+package smtp.tlslayer;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -20,13 +20,14 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -37,9 +38,11 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
- * The listener's TLS over real loopback sockets, against the JDK's TLS client: data both ways in records of every
- * size, a key update in mid-session, a renegotiation refused, the ways a client ends a connection, a failed handshake, a
- * reply written while the session waits in a read, and the handshake's deadline.
+ * The TLS layer over real loopback sockets. As the listener's side, against the JDK's TLS client: data both ways in
+ * records of every size, a key update in mid-session, a renegotiation refused, the ways a client ends a connection, a
+ * failed handshake, a reply written while the session waits in a read. As the relay's side, against the JDK's TLS
+ * server and against itself: data both ways, the server's certificate checked for its host name, the server's
+ * close_notify.
  */
 public class TlsLayerTest {
 
@@ -57,7 +60,7 @@ public class TlsLayerTest {
         directory = Files.createTempDirectory("tlslayer");
         Path keyStore = directory.resolve("server.p12");
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost",
                 "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", PASSWORD,
                 "-keypass", PASSWORD).redirectErrorStream(true).start();
         String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -231,22 +234,86 @@ public class TlsLayerTest {
     }
 
     @Test(timeout = 60_000)
-    public void aHandshakeThatStallsPastTheIdleTimeoutEndsTheConnection() throws Exception {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), listening.getLocalPort());
-                Socket accepted = listening.accept()) {
-            silent.getOutputStream().write(new byte[] {0x16, 0x03, 0x01}); // the start of a ClientHello's record, no more
-            Connection connection = new Connection(accepted, 500, 0, new ReadTimeouts(timer));
-            long start = System.nanoTime();
-            ConnectionLost lost = assertThrows(ConnectionLost.class, () -> connection.startTls(engine(), buffers));
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertEquals(ConnectionLost.Cause.IDLE, lost.cause);
-            assertEquals("the TLS handshake took too long", lost.getMessage());
-            assertTrue("ended after " + millis + " ms", millis >= 450 && millis < 20_000);
-            assertEquals(null, connection.tlsCipher());
-            connection.close();
-        } finally {
-            timer.shutdownNow();
+    public void asTheRelaysSideItTalksToTheJdksTlsServerWithItsCertificateChecked() throws Exception {
+        byte[] data = new byte[200_000];
+        new Random(13).nextBytes(data);
+        try (SSLServerSocket tlsListening = (SSLServerSocket) server.getServerSocketFactory().createServerSocket(0, 5,
+                InetAddress.getLoopbackAddress())) {
+            Future<String> served = threads.submit(() -> {
+                try (SSLSocket socket = (SSLSocket) tlsListening.accept()) {
+                    socket.setSoTimeout(30_000);
+                    InputStream in = socket.getInputStream();
+                    byte[] buffer = new byte[5_000];
+                    for (int total = 0; total < data.length; ) {
+                        int n = in.read(buffer);
+                        assertTrue("the stream ended after " + total + " bytes", n > 0);
+                        socket.getOutputStream().write(buffer, 0, n);
+                        total += n;
+                    }
+                    socket.getOutputStream().flush();
+                    assertEquals("the relay's close_notify ends the stream", -1, in.read());
+                    return socket.getSession().getProtocol();
+                }
+            });
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), tlsListening.getLocalPort())) {
+                socket.setSoTimeout(30_000);
+                TlsLayer tls = clientLayer(socket, "localhost");
+                try {
+                    tls.handshake();
+                    assertEquals("TLSv1.3", tls.session().getProtocol());
+                    assertArrayEquals(data, writeAndReadBack(tls, data));
+                    tls.closeOutbound();
+                } finally {
+                    tls.release();
+                }
+            }
+            assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test(timeout = 60_000)
+    public void asTheRelaysSideItRefusesACertificateForAnotherHostName() throws Exception {
+        Future<Exception> served = threads.submit(() -> {
+            try (Socket socket = listening.accept()) {
+                TlsLayer tls = layer(socket);
+                try {
+                    return assertThrows(IOException.class, tls::handshake);
+                } finally {
+                    tls.release();
+                }
+            }
+        });
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), listening.getLocalPort())) {
+            socket.setSoTimeout(30_000);
+            TlsLayer tls = clientLayer(socket, "mx.elsewhere.test");
+            SSLException refused = assertThrows(SSLException.class, tls::handshake);
+            tls.release();
+            assertTrue(refused.getMessage(), refused.getMessage().contains("mx.elsewhere.test"));
+        }
+        assertTrue("the server's handshake fails too", served.get(30, TimeUnit.SECONDS) != null);
+    }
+
+    /** The listener's side and the relay's, both on the layer: data both ways, then the server's close_notify. */
+    @Test(timeout = 60_000)
+    public void bothSidesOnTheLayerCarryDataAndTheServersCloseNotifyEndsTheClientsStream() throws Exception {
+        byte[] data = new byte[150_000];
+        new Random(17).nextBytes(data);
+        Future<String> served = serve(tls -> {
+            echo(tls, data.length);
+            tls.closeOutbound();
+            return tls.session().getProtocol();
+        });
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), listening.getLocalPort())) {
+            socket.setSoTimeout(30_000);
+            TlsLayer tls = clientLayer(socket, "localhost");
+            try {
+                tls.handshake();
+                assertArrayEquals(data, writeAndReadBack(tls, data));
+                assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
+                assertEquals(-1, tls.input().read());
+            } finally {
+                tls.release();
+            }
         }
     }
 
@@ -288,6 +355,39 @@ public class TlsLayerTest {
     private TlsLayer layer(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
         return new TlsLayer(engine(), in::read, socket.getOutputStream(), buffers);
+    }
+
+    /** @return the relay's side over this socket, for a server that must have a certificate for {@code host} */
+    private TlsLayer clientLayer(Socket socket, String host) throws IOException {
+        SSLEngine engine = client.createSSLEngine(host, socket.getPort());
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        engine.setSSLParameters(parameters);
+        InputStream in = socket.getInputStream();
+        return new TlsLayer(engine, in::read, socket.getOutputStream(), buffers);
+    }
+
+    /** Writes the data through the layer's stream in writes of growing sizes, while another thread reads it back. */
+    private byte[] writeAndReadBack(TlsLayer tls, byte[] data) throws Exception {
+        Future<byte[]> back = threads.submit(() -> {
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[20_000];
+            InputStream in = tls.input();
+            while (received.size() < data.length) {
+                int n = in.read(buffer);
+                assertTrue("the echo ended after " + received.size() + " bytes", n > 0);
+                received.write(buffer, 0, n);
+            }
+            return received.toByteArray();
+        });
+        OutputStream out = tls.output();
+        for (int sent = 0, size = 1; sent < data.length; size = size > 40_000 ? 1 : size * 3) {
+            int n = Math.min(size, data.length - sent);
+            out.write(data, sent, n);
+            sent += n;
+        }
+        return back.get(30, TimeUnit.SECONDS);
     }
 
     private SSLSocket connect(String protocol) throws IOException {

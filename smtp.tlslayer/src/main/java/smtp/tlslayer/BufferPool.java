@@ -1,4 +1,4 @@
-package smtp.server.internal.protocol;
+package smtp.tlslayer;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
