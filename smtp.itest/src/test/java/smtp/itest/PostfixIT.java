@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,7 +28,7 @@ import smtp.delivery.spi.QueueStore;
  * A real Postfix (Debian's) relays into the suite: a private instance on loopback, its own configuration and
  * queue, whose relay host is the suite. What a client hands Postfix with SMTPUTF8 and DSN parameters arrives with
  * them: the UTF-8 recipient gets the message, and the success report the client asked for (NOTIFY=SUCCESS) names
- * its ENVID and ORCPT.
+ * its ENVID and ORCPT. And the suite relays to Postfix over STARTTLS, with Postfix's certificate checked.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
@@ -54,8 +55,12 @@ public class PostfixIT extends SuiteSupport {
         }
     }
 
-    /** Starts a private Postfix in the foreground, listening on loopback, relaying everything to the suite. */
-    private int startPostfix(int suitePort) throws Exception {
+    /**
+     * Starts a private Postfix in the foreground, listening on loopback, relaying everything to the suite.
+     *
+     * @param extra more lines for its main.cf
+     */
+    private int startPostfix(int suitePort, String... extra) throws Exception {
         // absolute (postfix -c wants it) and short: the queue's unix sockets must fit in 108 bytes
         postfixDir = Files.createTempDirectory(Paths.get("target").toAbsolutePath(), "pf-");
         Files.setPosixFilePermissions(postfixDir, PosixFilePermissions.fromString("rwxr-xr-x")); // postfix's daemons enter it
@@ -82,6 +87,7 @@ public class PostfixIT extends SuiteSupport {
                 "local_recipient_maps =",
                 "maillog_file_prefixes = " + postfixDir,
                 "maillog_file = " + postfixDir.resolve("maillog"),
+                String.join("\n", extra),
                 ""));
         Files.writeString(etc.resolve("master.cf"), String.join("\n",
                 "127.0.0.1:" + port + " inet n - n - - smtpd",
@@ -104,6 +110,7 @@ public class PostfixIT extends SuiteSupport {
                 "anvil     unix - - n - 1 anvil",
                 "scache    unix - - n - 1 scache",
                 "postlog   unix-dgram n - n - 1 postlogd",
+                "tlsmgr    unix - - n 1000? 1 tlsmgr",
                 ""));
         Process check = new ProcessBuilder("postfix", "-c", etc.toString(), "check").redirectErrorStream(true).start();
         assertTrue(check.waitFor(60, TimeUnit.SECONDS));
@@ -156,5 +163,49 @@ public class PostfixIT extends SuiteSupport {
         String maillog = Files.readString(postfixDir.resolve("maillog"));
         assertNotNull(maillog);
         assertTrue(maillog, maillog.contains("relay=127.0.0.1[127.0.0.1]:" + suite) && maillog.contains("status=sent"));
+    }
+
+    /**
+     * The suite relays mail for another domain to Postfix, its smarthost, over STARTTLS with the certificate
+     * checked (outboundTls required; Postfix's certificate, self-signed for 127.0.0.1, trusted). Postfix rewrites the
+     * recipient to a mailbox of the suite and relays the message back, with its Received header saying how the
+     * message came in.
+     */
+    @Test
+    public void theSuiteRelaysToPostfixOverStarttlsWithTheCertificateChecked() throws Exception {
+        int suite = bindLoopback();
+        Path tls = Files.createDirectories(work.resolve("postfix-tls"));
+        Openssl.Result made = Openssl.run("req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=postfix.itest",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-keyout", tls.resolve("key.pem").toString(), "-out", tls.resolve("cert.pem").toString());
+        assertEquals(made.output(), 0, made.exit());
+        int port = startPostfix(suite,
+                "smtpd_tls_security_level = may",
+                "smtpd_tls_cert_file = " + tls.resolve("cert.pem"),
+                "smtpd_tls_key_file = " + tls.resolve("key.pem"),
+                "smtpd_tls_received_header = yes",
+                "smtpd_tls_loglevel = 1",
+                "recipient_canonical_maps = static:bob@example.org");
+        configure("smtp.delivery", "mailboxRoot", mail.toString(), "localDomains", new String[] {"example.org"},
+                "mailboxes", new String[] {"bob@example.org"}, "hostName", "itest", "smarthost", "127.0.0.1:" + port,
+                "outboundTls", "required", "trustedCertificates", tls.resolve("cert.pem").toString());
+        configure("smtp.server", "hostName", "mx.itest");
+        startSuite();
+        awaitListening("127.0.0.1", suite);
+
+        try (SmtpClient client = new SmtpClient("127.0.0.1", suite)) {
+            SmtpClient.expect(client.command("EHLO client.test"), 250);
+            SmtpClient.expect(client.send("alice@client.test", List.of("carol@elsewhere.test"),
+                    "Subject: over TLS to Postfix\r\n\r\nand back\r\n".getBytes(StandardCharsets.US_ASCII)), 250);
+        }
+
+        String text = Files.readString(awaitMessages("bob@example.org", 1).get(0), StandardCharsets.UTF_8);
+        assertTrue("Postfix took it from the suite over TLS 1.3: " + text,
+                text.matches("(?s).*Received: from itest \\(localhost \\[127\\.0\\.0\\.1\\]\\)\\s+\\(using TLSv1\\.3 with cipher .*"
+                        + "by postfix\\.itest \\(Postfix\\) with ESMTPS id .*"));
+        assertTrue(text, text.contains("\r\nSubject: over TLS to Postfix\r\n"));
+        assertTrue(text, text.contains("\r\n\r\nand back\r\n"));
+        String maillog = Files.readString(postfixDir.resolve("maillog"));
+        assertTrue(maillog, maillog.contains("TLS connection established from localhost[127.0.0.1]: TLSv1.3"));
     }
 }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -24,6 +23,8 @@ import org.slf4j.LoggerFactory;
 
 import smtp.delivery.api.Envelope;
 import smtp.delivery.spi.MessageContent;
+import smtp.tlslayer.BufferPool;
+import smtp.tlslayer.TlsLayer;
 
 /**
  * Carries a message to the recipients of one domain over SMTP: to the
@@ -58,15 +59,17 @@ final class Relay {
             int timeoutMillis) {}
 
     private final Settings settings;
-    private final SSLSocketFactory opportunistic;
-    private final SSLSocketFactory verifying;
+    private final SSLContext opportunistic;
+    private final SSLContext verifying;
+    /** The buffers of the TLS connections, shared: a connection holds them only while bytes are in them. */
+    private final BufferPool tlsBuffers = new BufferPool(TlsLayer.BUFFER, 16, BufferPool.limitFor(TlsLayer.BUFFER, 32));
     private final Connections connections;
 
     Relay(Settings settings, Connections connections) throws GeneralSecurityException, IOException {
         this.settings = settings;
         this.connections = connections;
-        this.opportunistic = context(new TrustManager[] {new TrustingAnyone()}).getSocketFactory();
-        this.verifying = context(trustManagers(settings.trustedCertificates())).getSocketFactory();
+        this.opportunistic = context(new TrustManager[] {new TrustingAnyone()});
+        this.verifying = context(trustManagers(settings.trustedCertificates()));
     }
 
     Map<String, Outcome> deliver(String domain, Envelope envelope, List<String> recipients, MessageContent message) {
@@ -215,7 +218,8 @@ final class Relay {
         boolean verify = tls == Tls.REQUIRED;
         if (useTls && client.offers("STARTTLS")) {
             try {
-                RelayClient.Reply started = client.startTls(verify ? verifying : opportunistic, verify, settings.heloName());
+                RelayClient.Reply started = client.startTls(verify ? verifying : opportunistic, verify, settings.heloName(),
+                        tlsBuffers);
                 encrypted = started.positive();
             } catch (IOException e) {
                 throw new TlsUnavailable(hop.host() + ": TLS failed: " + e.getMessage());
@@ -248,9 +252,20 @@ final class Relay {
         return outcomes;
     }
 
+    /**
+     * The TLS sessions kept for resumption, at most: the JDK keeps up to 20,480 for a day by default, and under
+     * TLS 1.3 every handshake leaves one more (each server ticket is a session of its own), so that a relay that
+     * opens many connections would fill its heap with them.
+     */
+    static final int SESSIONS_KEPT = 1000;
+    /** How long a TLS session is kept for resumption, in seconds. */
+    static final int SESSION_SECONDS = 3600;
+
     private static SSLContext context(TrustManager[] trust) throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, trust, null);
+        context.getClientSessionContext().setSessionCacheSize(SESSIONS_KEPT);
+        context.getClientSessionContext().setSessionTimeout(SESSION_SECONDS);
         return context;
     }
 

@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 
 import smtp.delivery.api.Envelope;
 import smtp.delivery.spi.MessageContent;
+import smtp.tlslayer.BufferPool;
+import smtp.tlslayer.TlsLayer;
 
 /**
  * The SMTP client side of the relay: one connection to one server, carrying
@@ -32,7 +34,8 @@ import smtp.delivery.spi.MessageContent;
  * another. It uses PIPELINING for the envelope, SIZE, 8BITMIME and STARTTLS
  * when the server offers them, and AUTH PLAIN when given credentials; it
  * passes on SMTPUTF8, REQUIRETLS and (to a server that offers DSN) the DSN
- * parameters, and sends a BODY=BINARYMIME message with BDAT.
+ * parameters, and sends a BODY=BINARYMIME message with BDAT. TLS runs on the
+ * listener's {@link TlsLayer}, as its client side.
  */
 final class RelayClient implements Closeable {
 
@@ -52,7 +55,9 @@ final class RelayClient implements Closeable {
         }
     }
 
-    private Socket socket;
+    private final Socket socket;
+    /** Once STARTTLS succeeded: what {@link #in} and {@link #out} go through. */
+    private TlsLayer tls;
     private InputStream in;
     private OutputStream out;
     private final Set<String> extensions = new TreeSet<>();
@@ -72,16 +77,12 @@ final class RelayClient implements Closeable {
             socket.connect(address, timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
             socket.setTcpNoDelay(true); // commands go out in whole batches: waiting for more only delays them
-            streams();
+            in = new BufferedInputStream(socket.getInputStream());
+            out = new BufferedOutputStream(socket.getOutputStream());
         } catch (IOException e) {
             socket.close();
             throw e;
         }
-    }
-
-    private void streams() throws IOException {
-        in = new BufferedInputStream(socket.getInputStream());
-        out = new BufferedOutputStream(socket.getOutputStream());
     }
 
     /** Reads the greeting and says EHLO (HELO if EHLO is refused). */
@@ -118,23 +119,32 @@ final class RelayClient implements Closeable {
     /**
      * Starts TLS and says EHLO again.
      *
-     * @param verify whether the server's certificate must be valid for {@code host}
+     * @param verify  whether the server's certificate must be valid for {@code host}
+     * @param buffers the relay's TLS buffers, of {@link TlsLayer#BUFFER} bytes, held only while bytes are in them
      */
-    Reply startTls(SSLSocketFactory factory, boolean verify, String heloName) throws IOException {
+    Reply startTls(SSLContext context, boolean verify, String heloName, BufferPool buffers) throws IOException {
         Reply reply = command("STARTTLS");
         if (reply.code() != 220) {
             return reply;
         }
-        SSLSocket tls = (SSLSocket) factory.createSocket(socket, host, socket.getPort(), true);
-        tls.setUseClientMode(true);
+        SSLEngine engine = context.createSSLEngine(host, socket.getPort()); // the host name goes out as SNI
+        engine.setUseClientMode(true);
         if (verify) {
-            SSLParameters parameters = tls.getSSLParameters();
+            SSLParameters parameters = engine.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the host name must match the certificate
-            tls.setSSLParameters(parameters);
+            engine.setSSLParameters(parameters);
         }
-        tls.startHandshake();
-        socket = tls;
-        streams();
+        InputStream plain = socket.getInputStream(); // read under the socket's timeout
+        TlsLayer layer = new TlsLayer(engine, plain::read, socket.getOutputStream(), buffers);
+        try {
+            layer.handshake();
+        } catch (IOException | RuntimeException e) {
+            layer.release();
+            throw e;
+        }
+        tls = layer;
+        in = new BufferedInputStream(layer.input());
+        out = new BufferedOutputStream(layer.output(), 16 * 1024); // a message goes out in whole records
         return ehlo(heloName);
     }
 
@@ -395,8 +405,16 @@ final class RelayClient implements Closeable {
         throw new IOException("connection closed by the server");
     }
 
+    /** Ends TLS with its close_notify if it runs, and closes the connection: when no other thread uses it. */
     @Override
     public void close() throws IOException {
-        socket.close();
+        try {
+            if (tls != null) {
+                tls.closeOutbound();
+                tls.release();
+            }
+        } finally {
+            socket.close();
+        }
     }
 }
