@@ -34,8 +34,8 @@ import smtp.tlslayer.TlsLayer;
  * another. It uses PIPELINING for the envelope, SIZE, 8BITMIME and STARTTLS
  * when the server offers them, and AUTH PLAIN when given credentials; it
  * passes on SMTPUTF8, REQUIRETLS and (to a server that offers DSN) the DSN
- * parameters, and sends a BODY=BINARYMIME message with BDAT. TLS runs on the
- * listener's {@link TlsLayer}, as its client side.
+ * parameters, and sends a BODY=BINARYMIME message with BDAT. Its TLS runs on
+ * {@link TlsLayer}, as the listener's does, here as the client.
  */
 final class RelayClient implements Closeable {
 
