@@ -47,6 +47,21 @@ public class TlsIT extends SuiteSupport {
                 "keyFile", key.toString(), "reloadInterval", 1);
     }
 
+    /**
+     * Configures delivery, the profile "main" (a certificate for one.test) and one binding with it in this TLS mode
+     * (and these more settings); starts the suite.
+     *
+     * @return the binding's port, listening
+     */
+    private int startWithOneBinding(String tlsMode, Object... more) throws Exception {
+        configureDelivery("bob@example.org");
+        profileMain("one.test");
+        int port = binding(tlsMode, "main", more);
+        startSuite();
+        awaitListening("127.0.0.1", port);
+        return port;
+    }
+
     private int binding(String tlsMode, String profile, Object... more) throws Exception {
         int port = freePort();
         Object[] settings = {"address", "127.0.0.1", "port", port, "tlsMode", tlsMode, "tlsProfile", profile};
@@ -68,11 +83,7 @@ public class TlsIT extends SuiteSupport {
         Dictionary<String, Object> topics = new Hashtable<>();
         topics.put(EventConstants.EVENT_TOPIC, SmtpEvents.MESSAGE_RECEIVED);
         context.registerService(EventHandler.class, events::add, topics);
-        configureDelivery("bob@example.org");
-        profileMain("one.test");
-        int port = binding("starttls", "main", "requireTls", true);
-        startSuite();
-        awaitListening("127.0.0.1", port);
+        int port = startWithOneBinding("starttls", "requireTls", true);
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
             assertTrue(SmtpClient.expect(client.command("EHLO tls.test"), 250).lines.contains("STARTTLS"));
             assertEquals("530 5.7.0 Must issue a STARTTLS command first", client.command("MAIL FROM:<alice@client.test>").toString());
@@ -166,11 +177,7 @@ public class TlsIT extends SuiteSupport {
 
     @Test
     public void aChangedCertificateServesNewConnectionsWithoutDroppingLiveOnes() throws Exception {
-        configureDelivery("bob@example.org");
-        profileMain("one.test");
-        int port = binding("implicit", "main");
-        startSuite();
-        awaitListening("127.0.0.1", port);
+        int port = startWithOneBinding("implicit");
         try (SmtpClient live = SmtpClient.implicitTls("127.0.0.1", port)) {
             SmtpClient.expect(live.command("EHLO live.test"), 250);
             assertEquals("one.test", live.peerName());
@@ -231,11 +238,7 @@ public class TlsIT extends SuiteSupport {
 
     @Test
     public void commandsPipelinedBehindStarttlsAreDiscarded() throws Exception {
-        configureDelivery("bob@example.org");
-        profileMain("one.test");
-        int port = binding("starttls", "main");
-        startSuite();
-        awaitListening("127.0.0.1", port);
+        int port = startWithOneBinding("starttls");
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
             SmtpClient.expect(client.command("EHLO tls.test"), 250);
             client.write("STARTTLS\r\nMAIL FROM:<mallory@evil.test>\r\nRCPT TO:<bob@example.org>\r\n");
@@ -249,11 +252,7 @@ public class TlsIT extends SuiteSupport {
 
     @Test
     public void aTls12RenegotiationEndsTheConnectionAndTheNextClientIsServed() throws Exception {
-        configureDelivery("bob@example.org");
-        profileMain("one.test");
-        int port = binding("starttls", "main");
-        startSuite();
-        awaitListening("127.0.0.1", port);
+        int port = startWithOneBinding("starttls");
         try (SmtpClient client = new SmtpClient("127.0.0.1", port)) {
             SmtpClient.expect(client.command("EHLO tls.test"), 250);
             SmtpClient.expect(client.command("STARTTLS"), 220);
