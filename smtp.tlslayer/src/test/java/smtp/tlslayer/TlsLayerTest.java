@@ -111,7 +111,7 @@ public class TlsLayerTest {
         new Random(7).nextBytes(data);
         Future<String> served = serveEcho(data.length);
         try (SSLSocket socket = connect("TLSv1.3")) {
-            byte[] back = sendAndReadBack(socket, data, false);
+            byte[] back = sendAndReadBack(socket.getInputStream(), socket.getOutputStream(), data, null);
             assertArrayEquals(data, back);
         }
         assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
@@ -124,7 +124,8 @@ public class TlsLayerTest {
         new Random(11).nextBytes(data);
         Future<String> served = serveEcho(data.length);
         try (SSLSocket socket = connect("TLSv1.3")) {
-            assertArrayEquals(data, sendAndReadBack(socket, data, true));
+            assertArrayEquals(data, sendAndReadBack(socket.getInputStream(), socket.getOutputStream(), data,
+                    socket::startHandshake));
         }
         assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
     }
@@ -261,7 +262,7 @@ public class TlsLayerTest {
                 try {
                     tls.handshake();
                     assertEquals("TLSv1.3", tls.session().getProtocol());
-                    assertArrayEquals(data, writeAndReadBack(tls, data));
+                    assertArrayEquals(data, sendAndReadBack(tls.input(), tls.output(), data, null));
                     tls.closeOutbound();
                 } finally {
                     tls.release();
@@ -308,7 +309,7 @@ public class TlsLayerTest {
             TlsLayer tls = clientLayer(socket, "localhost");
             try {
                 tls.handshake();
-                assertArrayEquals(data, writeAndReadBack(tls, data));
+                assertArrayEquals(data, sendAndReadBack(tls.input(), tls.output(), data, null));
                 assertEquals("TLSv1.3", served.get(30, TimeUnit.SECONDS));
                 assertEquals(-1, tls.input().read());
             } finally {
@@ -368,28 +369,6 @@ public class TlsLayerTest {
         return new TlsLayer(engine, in::read, socket.getOutputStream(), buffers);
     }
 
-    /** Writes the data through the layer's stream in writes of growing sizes, while another thread reads it back. */
-    private byte[] writeAndReadBack(TlsLayer tls, byte[] data) throws Exception {
-        Future<byte[]> back = threads.submit(() -> {
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            byte[] buffer = new byte[20_000];
-            InputStream in = tls.input();
-            while (received.size() < data.length) {
-                int n = in.read(buffer);
-                assertTrue("the echo ended after " + received.size() + " bytes", n > 0);
-                received.write(buffer, 0, n);
-            }
-            return received.toByteArray();
-        });
-        OutputStream out = tls.output();
-        for (int sent = 0, size = 1; sent < data.length; size = size > 40_000 ? 1 : size * 3) {
-            int n = Math.min(size, data.length - sent);
-            out.write(data, sent, n);
-            sent += n;
-        }
-        return back.get(30, TimeUnit.SECONDS);
-    }
-
     private SSLSocket connect(String protocol) throws IOException {
         SSLSocket socket = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                 listening.getLocalPort());
@@ -420,15 +399,19 @@ public class TlsLayerTest {
         }
     }
 
+    /** Something to do when half the data is sent. */
+    private interface Halfway {
+        void run() throws IOException;
+    }
+
     /**
-     * Sends the data in writes of growing sizes (one byte up to more than a record), reading what comes back
-     * meanwhile; with {@code handshakeHalfway}, starts a new handshake when half is sent.
+     * Sends the data in writes of growing sizes (one byte up to more than a record), while another thread reads what
+     * comes back; runs {@code halfway}, if given, when half is sent.
      */
-    private byte[] sendAndReadBack(SSLSocket socket, byte[] data, boolean handshakeHalfway) throws Exception {
+    private byte[] sendAndReadBack(InputStream in, OutputStream out, byte[] data, Halfway halfway) throws Exception {
         Future<byte[]> back = threads.submit(() -> {
             ByteArrayOutputStream received = new ByteArrayOutputStream();
             byte[] buffer = new byte[20_000];
-            InputStream in = socket.getInputStream();
             while (received.size() < data.length) {
                 int n = in.read(buffer);
                 assertTrue("the echo ended after " + received.size() + " bytes", n > 0);
@@ -436,20 +419,17 @@ public class TlsLayerTest {
             }
             return received.toByteArray();
         });
-        OutputStream out = socket.getOutputStream();
         int sent = 0;
         int size = 1;
-        boolean renewed = false;
         while (sent < data.length) {
             int n = Math.min(size, data.length - sent);
             out.write(data, sent, n);
             out.flush();
+            if (halfway != null && sent < data.length / 2 && sent + n >= data.length / 2) {
+                halfway.run();
+            }
             sent += n;
             size = size > 40_000 ? 1 : size * 3;
-            if (handshakeHalfway && !renewed && sent >= data.length / 2) {
-                socket.startHandshake();
-                renewed = true;
-            }
         }
         return back.get(30, TimeUnit.SECONDS);
     }
