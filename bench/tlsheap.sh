@@ -3,15 +3,16 @@
 # binding and a STARTTLS one takes SESSIONS sessions (5,000 by default, 50 at once, 5 KiB each,
 # a connection per message) on each in turn. For each load: the full collections it caused, and
 # after it a full collection (jcmd GC.class_histogram), then the TLS connections still in the
-# heap (SSLSocketImpl, SSLEngineImpl: all are closed by then) and the heap in use. Then the
-# same for mail relayed over TLS: SESSIONS messages for another domain, taken on the plain
+# heap (SSLSocketImpl, SSLEngineImpl: all are closed by then), the TLS sessions kept
+# (SSLSessionImpl) and the heap in use. Then the same for mail relayed over TLS: SESSIONS messages for another domain, taken on the plain
 # binding and relayed to a private Postfix that offers STARTTLS (the suite's outbound TLS at
-# its default, opportunistic), each on a connection of its own (connectionIdleTime 0), until
-# Postfix has them all.
+# its default, opportunistic; OUTBOUND_TLS=none relays in plaintext), each on a connection of
+# its own (connectionIdleTime 0), until Postfix has them all.
 #   bench/tlsheap.sh
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/tlsheap.sh   # another JDK
 #   SUITE_JAR=/elsewhere/smtp.jar bench/tlsheap.sh                 # another build
 #   EXTRA_JAVA_OPTS="-Xmn24m" bench/tlsheap.sh                     # options after jvm.options
+#   OUTBOUND_TLS=none bench/tlsheap.sh                             # the relayed loads without TLS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -33,8 +34,8 @@ smtpd_tls_security_level = may
 smtpd_tls_cert_file = $WORK/postfix-tls/cert.pem
 smtpd_tls_key_file = $WORK/postfix-tls/key.pem
 smtpd_tls_loglevel = 1"
-printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\nsmarthost="127.0.0.1:%s"\nconnectionIdleTime=I"0"\n' \
-  $POSTFIX_PORT > "$WORK/conf/smtp.delivery.config"
+printf 'localDomains=["bench.test"]\nmailboxes=["sink@bench.test"]\nsmarthost="127.0.0.1:%s"\nconnectionIdleTime=I"0"\noutboundTls="%s"\n' \
+  $POSTFIX_PORT "${OUTBOUND_TLS:-opportunistic}" > "$WORK/conf/smtp.delivery.config"
 printf 'address="127.0.0.1"\nport=I"%s"\ntlsMode="starttls"\n' $TLS_PORT > "$WORK/conf/smtp.server.binding-tls.config"
 stop_all() {
   stop_suite
@@ -61,15 +62,17 @@ for load in plain starttls plain starttls relayed relayed; do
       [ $SECONDS -lt $deadline ] || { log "relayed: Postfix had $(( $(relayed) - sent )) of $SESSIONS after 10 minutes"; exit 1; }
       sleep 0.2
     done
-    grep -q 'Anonymous TLS connection established from' "$WORK/postfix/maillog" \
+    [ "${OUTBOUND_TLS:-}" = none ] || grep -q 'Anonymous TLS connection established from' "$WORK/postfix/maillog" \
       || { log "relayed: the suite did not relay over TLS"; exit 1; }
   fi
   during=$(( $(full_collections) - before ))
   find "$WORK/data/mail/bench.test/sink/new" -type f -delete
-  left=$(jcmd "$SUITE_PID" GC.class_histogram | awk '$4 == "sun.security.ssl.SSLSocketImpl" || $4 == "sun.security.ssl.SSLEngineImpl" {n += $2} END {print n + 0}')
+  jcmd "$SUITE_PID" GC.class_histogram > "$WORK/histogram.txt"
+  left=$(awk '$4 == "sun.security.ssl.SSLSocketImpl" || $4 == "sun.security.ssl.SSLEngineImpl" {n += $2} END {print n + 0}' "$WORK/histogram.txt")
+  sessions=$(awk '$4 == "sun.security.ssl.SSLSessionImpl" {n += $2} END {print n + 0}' "$WORK/histogram.txt")
   heap=$(jstat -gc "$SUITE_PID" | awk 'NR == 2 {printf "%.1f", ($3 + $4 + $6 + $8) / 1024}')
   rate=$(sed 's/.* rate=\([^ ]*\) .*/\1/' <<< "$line")
   what="$SESSIONS $load sessions at $rate"
-  [ $load != relayed ] || what="$SESSIONS messages at $rate, relayed over STARTTLS"
-  echo "$what: $during full collections; then $left TLS connections left in the heap, $heap MiB in use after a full collection"
+  [ $load != relayed ] || what="$SESSIONS messages at $rate, relayed (outbound TLS ${OUTBOUND_TLS:-opportunistic})"
+  echo "$what: $during full collections; then $left TLS connections and $sessions TLS sessions left in the heap, $heap MiB in use after a full collection"
 done
