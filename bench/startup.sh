@@ -2,7 +2,8 @@
 # Start-up: the time from `java -jar` to the first SMTP greeting, with the app's own
 # conf/ (STARTTLS binding moved to port 2531, the implicit TLS one to 2532) and its JVM
 # options (smtp.app/jvm.options, then STARTUP_JAVA_OPTS), five times, the first with no
-# data/ (the self-signed certificate is made then).
+# data/ (the self-signed certificate is made then). Per start: the time to the first 220, the
+# JVM's CPU time until then and its compiled code then (jcmd Compiler.codecache).
 #   bench/startup.sh
 #   STARTUP_JAVA_OPTS=-XX:-TieredCompilation bench/startup.sh
 set -euo pipefail
@@ -25,6 +26,9 @@ for run in 1 2 3 4 5; do
     fi
     sleep 0.02
   done
-  echo "run $run: first 220 after ${greeted:-never} ms"
+  # what the JVM spent until then (user and system CPU) and the compiled code it holds then
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / hz}' /proc/$pid/stat)
+  code=$(jcmd $pid Compiler.codecache 2>/dev/null | grep -o 'used=[0-9]*Kb' | head -1 | tr -dc 0-9)
+  echo "run $run: first 220 after ${greeted:-never} ms; CPU ${cpu} ms, compiled code ${code:-?} KiB"
   kill $pid; wait $pid 2>/dev/null || true
 done
